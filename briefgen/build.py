@@ -1,0 +1,150 @@
+"""The composer: load → link → render → write, on one screen."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefgen import feeds
+from briefgen.config import Config
+from briefgen.errors import BriefgenError, Diagnostic
+from briefgen.link import LinkGraph, build_graph
+from briefgen.load import find_brief_files, load_briefs, load_entity_defs
+from briefgen.model import OutputFile
+from briefgen.render import render_bodies, render_pages
+from briefgen.theme import find_theme, make_env
+from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
+from briefgen.write import check_paths, write_site
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """What a build produced: the files and every diagnostic (warnings included)."""
+
+    outputs: tuple[OutputFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    brief_count: int
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Only the diagnostics that fail the build."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+def build_site(config: Config) -> BuildResult:
+    """Gather everything in memory; nothing is written here."""
+    root = config.root
+    problems: list[Diagnostic] = []
+    paths, found = find_brief_files(config.path(config.briefs_dir), root)
+    problems += found
+    briefs, found = load_briefs(paths, root)
+    problems += found
+    published = [b for b in briefs if config.build_drafts or not b.draft]
+    entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
+    problems += found
+    graph, found = build_graph(published, entity_defs, related_count=config.related_count,
+                               half_life_days=config.related_half_life_days)
+    problems += found
+    bodies = render_bodies(graph, autolink=config.autolink_entities)
+    pages = plan_pages(config, graph, bodies)
+    theme = find_theme(config)
+    outputs, found = render_pages(make_env(theme), pages, site_view(config), root)
+    problems += found
+    outputs += _static_files(theme.static_dirs())
+    outputs += _feeds(config, graph, bodies)
+    outputs += _extras(config, graph)
+    problems += check_paths(outputs)
+    return BuildResult(outputs=tuple(sorted(outputs, key=lambda o: o.path)),
+                       diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
+                       brief_count=len(published))
+
+
+def build(config: Config, *, finish: Callable[[Path], None] | None = None) -> BuildResult:
+    """Build and, when there is no error, write ``site/`` atomically; raise on errors."""
+    result = build_site(config)
+    if result.errors:
+        raise BriefgenError(result.diagnostics)
+    write_site(result.outputs, config.path(config.output_dir), finish=finish)
+    return result
+
+
+def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:
+    files: dict[str, OutputFile] = {}
+    for folder in dirs:  # most specific first: the first file of a name wins
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                rel = "assets/" + path.relative_to(folder).as_posix()
+                files.setdefault(rel, OutputFile(path=rel, data=path.read_bytes(),
+                                                 source=path.as_posix()))
+    return list(files.values())
+
+
+def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[OutputFile]:
+    """The digest's feed, one per tag and one per entity, each in Atom and JSON Feed."""
+    def items(slugs: tuple[str, ...]) -> list[tuple[object, str, str]]:
+        return [(graph.briefs[s], brief_path(s), bodies[s]) for s in slugs[:config.feed_items]]
+
+    plans = [("feed.xml", "index.html", config.title, config.description, graph.order)]
+    for tag in graph.tags.values():
+        plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
+                      f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}", tag.briefs))
+    for info in graph.entities.values():
+        plans.append((f"entities/{info.key}.xml", entity_path(info.key),
+                      f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
+                      info.briefs))
+    out: list[OutputFile] = []
+    for path, page, title, subtitle, slugs in plans:
+        meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
+                              site_url=config.site_url, language=config.language,
+                              author=config.author)
+        entries = items(slugs)
+        out.append(OutputFile(path=path, data=feeds.atom(meta, entries), source=page))  # type: ignore[arg-type]
+        out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
+                              data=feeds.json_feed(meta, entries), source=page))  # type: ignore[arg-type]
+    return out
+
+
+def _extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
+    out = [OutputFile(path=".nojekyll", data=b"", source="briefgen"),
+           OutputFile(path="index.json", data=_index_json(graph), source="briefgen")]
+    if config.cname:
+        out.append(OutputFile(path="CNAME", data=config.cname.strip().encode() + b"\n",
+                              source="briefgen.yaml"))
+    if config.site_url:
+        lastmod = {brief_path(s): graph.briefs[s].date.isoformat() for s in graph.order}
+        newest = graph.briefs[graph.order[0]].date.isoformat() if graph.order else ""
+        pages = {"index.html": newest, "tags/index.html": newest, "entities/index.html": newest,
+                 "editions/index.html": newest, **lastmod}
+        pages.update({tag_path(t.slug): graph.briefs[t.briefs[0]].date.isoformat()
+                      for t in graph.tags.values()})
+        pages.update({entity_path(e.key): graph.briefs[e.briefs[0]].date.isoformat()
+                      for e in graph.entities.values()})
+        out.append(OutputFile(path="sitemap.xml", data=feeds.sitemap(config.site_url, pages),
+                              source="briefgen"))
+        out.append(OutputFile(path="robots.txt", data=feeds.robots(config.site_url),
+                              source="briefgen"))
+    return out
+
+
+def _index_json(graph: LinkGraph) -> bytes:
+    """The link graph for other tools: briefs newest first, related best first."""
+    briefs = []
+    for slug in graph.order:
+        brief = graph.briefs[slug]
+        briefs.append({
+            "slug": slug,
+            "title": brief.title,
+            "date": brief.date.isoformat(),
+            "url": brief_path(slug),
+            "summary": brief.summary,
+            "tags": list(brief.tags),
+            "entities": {kind: list(names) for kind, names in brief.entities.by_kind() if names},
+            "source": {"file": brief.source.file, "url": brief.source.url,
+                       "name": brief.source.name},
+            "related": [{"slug": r.id, "score": r.score, "shared": list(r.shared)}
+                        for r in graph.related.get(slug, ())],
+            "backlinks": list(graph.backlinks.get(slug, ())),
+        })
+    return (json.dumps({"briefs": briefs}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

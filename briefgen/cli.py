@@ -1,0 +1,194 @@
+"""Command line: the only place that prints diagnostics and chooses exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from briefgen import __version__
+from briefgen.errors import BriefgenError, Diagnostic
+
+ROOT_OPTION = click.option(
+    "--root", "-C", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="The site folder (holding briefgen.yaml and content/).")
+
+
+def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
+    errors = warnings = 0
+    for item in diagnostics:
+        click.echo(item.format(), err=True)
+        if item.severity == "error":
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def _fail(exc: BriefgenError, what: str) -> None:
+    errors, warnings = _print_diagnostics(exc.diagnostics)
+    click.echo(f"{what} failed: {errors} error(s), {warnings} warning(s).", err=True)
+    sys.exit(1)
+
+
+def _load_config(root: Path, **overrides: object) -> object:
+    from briefgen.config import load_config
+
+    try:
+        return load_config(root, overrides={k: v for k, v in overrides.items() if v is not None})
+    except BriefgenError as exc:
+        _fail(exc, "Reading the configuration")
+    raise AssertionError("unreachable")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefgen")
+def main() -> None:
+    """briefgen: turn articles into briefs and briefs into a static briefing digest."""
+
+
+@main.command()
+@ROOT_OPTION
+@click.option("--drafts", is_flag=True, default=None, help="Include briefs marked draft: true.")
+@click.option("--base-url", default=None, help="Override base_url (e.g. from GitHub Pages).")
+def build(root: Path, drafts: bool | None, base_url: str | None) -> None:
+    """Build content/briefs into the static site (site/ by default).
+
+    The site is written to a staging folder and swapped in at the end, so a failed
+    build leaves the previous site untouched.
+    """
+    from briefgen.build import build as run_build
+    from briefgen.config import Config
+
+    config = _load_config(root, build_drafts=drafts, base_url=base_url)
+    assert isinstance(config, Config)
+    started = time.perf_counter()
+    try:
+        result = run_build(config)
+    except BriefgenError as exc:
+        _fail(exc, "Build")
+        return
+    _print_diagnostics(result.diagnostics)
+    elapsed = time.perf_counter() - started
+    out = config.path(config.output_dir)
+    click.echo(f"Built {result.brief_count} briefs into {out}/ ({len(result.outputs)} files) "
+               f"in {elapsed:.2f} s. Open {out / 'index.html'}")
+
+
+@main.command()
+@ROOT_OPTION
+def check(root: Path) -> None:
+    """Build without writing anything; report every problem, exit 1 if there is an error."""
+    from briefgen.build import build_site
+    from briefgen.config import Config
+
+    config = _load_config(root)
+    assert isinstance(config, Config)
+    result = build_site(config)
+    errors, warnings = _print_diagnostics(result.diagnostics)
+    click.echo(f"Checked {result.brief_count} briefs: {errors} error(s), {warnings} warning(s).",
+               err=bool(errors))
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("title")
+@ROOT_OPTION
+@click.option("--date", "day", default=None, help="Date of the brief (YYYY-MM-DD); default today.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+def new(title: str, root: Path, day: str | None, tags: tuple[str, ...]) -> None:
+    """Create a new brief from a template and print its path."""
+    from briefgen.config import Config
+    from briefgen.scaffold import new_brief
+
+    config = _load_config(root)
+    assert isinstance(config, Config)
+    try:
+        when = dt.date.fromisoformat(day) if day else dt.date.today()
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    try:
+        path = new_brief(config, title, when, tags)
+    except FileExistsError as exc:
+        click.echo(f"{exc}: error: a brief with this name exists; choose another title", err=True)
+        sys.exit(1)
+    click.echo(path)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Briefing Digest", show_default=True, help="The digest's title.")
+def init(directory: Path, title: str) -> None:
+    """Scaffold a new digest site in DIRECTORY, ready to push to GitHub Pages."""
+    from briefgen.scaffold import init_site
+
+    try:
+        created = init_site(directory, title=title)
+    except FileExistsError as exc:
+        click.echo(f"{exc}: error: already exists; pick an empty or new folder", err=True)
+        sys.exit(1)
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"Next: cd {directory} && briefgen build, then open site/index.html")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@ROOT_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the briefs (default: content/briefs).")
+@click.option("--force", is_flag=True, help="Overwrite briefs even if a person edited them.")
+@click.option("--date", "day", default=None, help="Date for articles that give none (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: bool,
+           day: str | None, dry_run: bool) -> None:
+    """Turn raw articles (.txt dumps, .html pages, feeds, .md) into briefs.
+
+    PATHS are files or folders (default: content/articles). Briefs a person has edited
+    since ingest are skipped unless --force.
+    """
+    from briefgen.config import Config
+    from briefgen.ingest import run_ingest
+
+    config = _load_config(root)
+    assert isinstance(config, Config)
+    try:
+        when = dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    inputs = list(paths) or [config.path(config.articles_dir)]
+    target = out_dir if out_dir is not None else config.path(config.briefs_dir)
+    bar_state: dict[str, object] = {}
+
+    def progress(done: int, total: int, path: Path) -> None:
+        if total < 20 or not sys.stderr.isatty():
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
+        bar_state["shown"] = True
+        if done == total:
+            sys.stderr.write("\n")
+
+    report = run_ingest(inputs, target, force=force, date=when, dry_run=dry_run,
+                        on_progress=progress)
+    _print_diagnostics(report.diagnostics)
+    for label, items in (("created", report.created), ("updated", report.updated),
+                         ("skipped", report.skipped)):
+        for item in items:
+            click.echo(f"{label}: {item}")
+    prefix = "Would have: " if dry_run else ""
+    click.echo(f"{prefix}{len(report.created)} created, {len(report.updated)} updated, "
+               f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "
+               f"{len(report.failed)} failed.")
+    sys.exit(0 if report.ok else 1)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false")

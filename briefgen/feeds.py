@@ -1,0 +1,148 @@
+"""Atom 1.0 and JSON Feed 1.1 documents, sitemap and robots.txt, as bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape, quoteattr
+
+from briefgen.model import Brief
+
+_ID_NAMESPACE = uuid.UUID("6c1f0bd4-3d2b-5c1e-9a8e-2f4b7e0c9d11")
+_HREF = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedMeta:
+    """What a feed is about and where it lives."""
+
+    title: str
+    subtitle: str
+    path: str  # the Atom file's site-root path; the JSON Feed sits beside it
+    page_path: str  # the HTML page the feed mirrors
+    site_url: str  # base URL with a trailing slash, or ""
+    language: str
+    author: str
+
+
+def rfc3339(brief: Brief) -> str:
+    """The brief's date and time as RFC 3339 (midnight UTC for a bare date)."""
+    if brief.time is not None:
+        stamp = brief.time if brief.time.tzinfo else brief.time.replace(tzinfo=dt.UTC)
+        return stamp.isoformat()
+    return f"{brief.date.isoformat()}T00:00:00Z"
+
+
+def entry_id(slug: str) -> str:
+    """A stable id for a brief, independent of where the site is hosted."""
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, 'brief/' + slug)}"
+
+
+def feed_id(path: str) -> str:
+    """A stable id for a feed."""
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, 'feed/' + path)}"
+
+
+def absolutize(html: str, site_url: str, page_path: str) -> str:
+    """Make relative ``href``/``src`` values absolute (when the site has a base URL)."""
+    if not site_url:
+        return html
+    base = site_url + page_path
+
+    def fix(match: re.Match[str]) -> str:
+        # The value is already HTML-escaped text; joining keeps its entities as they are.
+        return f'{match.group(1)}="{urljoin(base, match.group(2))}"'
+
+    return _HREF.sub(fix, html)
+
+
+def _link(meta: FeedMeta, path: str) -> str:
+    return meta.site_url + path if meta.site_url else path
+
+
+def atom(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
+    """An Atom feed; ``items`` are (brief, page path, body HTML relative to that page)."""
+    updated = max((rfc3339(b) for b, _, _ in items), default="1970-01-01T00:00:00Z")
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(meta.language)}>',
+           f"  <id>{feed_id(meta.path)}</id>",
+           f"  <title>{escape(meta.title)}</title>"]
+    if meta.subtitle:
+        out.append(f"  <subtitle>{escape(meta.subtitle)}</subtitle>")
+    out.append(f"  <updated>{updated}</updated>")
+    if meta.site_url:
+        out.append(f'  <link rel="self" type="application/atom+xml" href={quoteattr(_link(meta, meta.path))}/>')
+    out.append(f'  <link rel="alternate" type="text/html" href={quoteattr(_link(meta, meta.page_path))}/>')
+    out.append(f"  <author><name>{escape(meta.author or meta.title)}</name></author>")
+    out.append("  <generator>briefgen</generator>")
+    for brief, path, body in items:
+        out.append("  <entry>")
+        out.append(f"    <id>{entry_id(brief.slug)}</id>")
+        out.append(f"    <title>{escape(brief.title)}</title>")
+        out.append(f'    <link rel="alternate" type="text/html" href={quoteattr(_link(meta, path))}/>')
+        out.append(f"    <published>{rfc3339(brief)}</published>")
+        out.append(f"    <updated>{rfc3339(brief)}</updated>")
+        if brief.author:
+            out.append(f"    <author><name>{escape(brief.author)}</name></author>")
+        for tag in brief.tags:
+            out.append(f"    <category term={quoteattr(tag)}/>")
+        out.append(f"    <summary type=\"text\">{escape(brief.summary)}</summary>")
+        content = absolutize(body, meta.site_url, path)
+        out.append(f'    <content type="html">{escape(content)}</content>')
+        out.append("  </entry>")
+    out.append("</feed>")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def json_feed(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
+    """A JSON Feed 1.1 document mirroring the Atom feed."""
+    doc: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta.title,
+        "home_page_url": _link(meta, meta.page_path),
+        "language": meta.language,
+    }
+    if meta.site_url:
+        doc["feed_url"] = _link(meta, meta.path.removesuffix(".xml") + ".json")
+    if meta.subtitle:
+        doc["description"] = meta.subtitle
+    if meta.author:
+        doc["authors"] = [{"name": meta.author}]
+    doc["items"] = [
+        {
+            "id": entry_id(brief.slug),
+            "url": _link(meta, path),
+            "title": brief.title,
+            "summary": brief.summary,
+            "content_html": absolutize(body, meta.site_url, path),
+            "date_published": rfc3339(brief),
+            "date_modified": rfc3339(brief),
+            "tags": list(brief.tags),
+            **({"authors": [{"name": brief.author}]} if brief.author else {}),
+            **({"external_url": brief.source.url} if brief.source.url else {}),
+        }
+        for brief, path, body in items
+    ]
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def sitemap(site_url: str, pages: Mapping[str, str]) -> bytes:
+    """A sitemap of ``{path: lastmod date}`` pages (requires a base URL)."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for path in sorted(pages):
+        lastmod = pages[path]
+        out.append(f"  <url><loc>{escape(site_url + path)}</loc>"
+                   + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>")
+    out.append("</urlset>")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def robots(site_url: str) -> bytes:
+    """robots.txt pointing at the sitemap."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site_url}sitemap.xml\n".encode()

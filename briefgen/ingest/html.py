@@ -1,0 +1,101 @@
+"""Read a saved HTML page: sanitise it (nh3), then extract body and metadata (trafilatura)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import nh3
+
+from briefgen.ingest.article import Article
+from briefgen.ingest.dates import find_date
+
+# Structure worth keeping for extraction; everything else (script, style, iframe, form,
+# object, svg...) is dropped with its content, and every event handler with it.
+_TAGS = frozenset(nh3.ALLOWED_TAGS | {"main", "section", "title"}) - {"img", "map", "area"}
+_ATTRIBUTES = {"*": {"class", "id", "lang"}, "a": {"href", "title"}, "time": {"datetime"}}
+_DROP_WITH_CONTENT = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "form"})
+_MD_HEADING = re.compile(r"^#{1,6} ")
+_RAW_HTML = re.compile(r"<(?=[A-Za-z/!?])")
+_BAD_LINK = re.compile(r"\]\(\s*(?!https?:|mailto:|#|/)[^)]*\)", re.IGNORECASE)
+
+
+def sanitize_html(html: str) -> str:
+    """HTML with no script, style, event handler or non-http(s) link left in it."""
+    return nh3.clean(
+        html,
+        tags=set(_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def _safe_markdown(block: str) -> str:
+    """Neutralise raw HTML and non-web links that survived into extracted Markdown text."""
+    block = _RAW_HTML.sub(r"\\<", block)
+    return _BAD_LINK.sub("]", block)
+
+
+def _blocks(markdown: str) -> tuple[str, ...]:
+    """Split extracted Markdown into blocks, one per paragraph, heading, list or quote."""
+    blocks: list[str] = []
+    for chunk in re.split(r"\n\s*\n", markdown.replace("\r\n", "\n")):
+        chunk = chunk.strip("\n")
+        if chunk.strip():
+            blocks.append(_safe_markdown(chunk))
+    return tuple(blocks)
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    """A date from trafilatura's ISO string or any written date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return find_date(value)
+
+
+def _clean_text(value: object) -> str:
+    """A metadata value as one clean line of text."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(nh3.clean(value, tags=set()).replace("&amp;", "&").split())
+
+
+def read_html(html: str, source_file: str) -> Article | None:
+    """The article in an HTML page, or None when the page holds no article text."""
+    import trafilatura
+
+    metadata = trafilatura.extract_metadata(html)
+    clean = sanitize_html(html)
+    markdown = trafilatura.extract(
+        clean,
+        output_format="markdown",
+        include_comments=False,
+        include_links=True,
+        include_formatting=True,
+        include_tables=True,
+        favor_recall=False,
+    )
+    if not markdown or not markdown.strip():
+        return None
+    blocks = _blocks(markdown)
+    title = _clean_text(getattr(metadata, "title", "")) if metadata else ""
+    if blocks and title and _MD_HEADING.sub("", blocks[0]).strip() == title:
+        blocks = blocks[1:]  # the brief carries its title in the front matter
+    categories = tuple(_clean_text(c) for c in (getattr(metadata, "categories", None) or []) if _clean_text(c))
+    url = _clean_text(getattr(metadata, "url", "")) if metadata else ""
+    return Article(
+        title=title or (_MD_HEADING.sub("", blocks[0]) if blocks else ""),
+        source_file=source_file,
+        date=_parse_date(getattr(metadata, "date", None)) if metadata else None,
+        author=_clean_text(getattr(metadata, "author", "")) if metadata else "",
+        source_name=_clean_text(getattr(metadata, "sitename", "")) if metadata else "",
+        source_url=url if url.startswith(("http://", "https://")) else "",
+        categories=categories,
+        paragraphs=blocks,
+        language=_clean_text(getattr(metadata, "language", "")) if metadata else "",
+    )

@@ -1,0 +1,285 @@
+"""Link stage: resolve wikilinks and ``updates:``, invert backlinks, index entities and tags,
+rank related briefs. Pure: briefs in, a LinkGraph and diagnostics out."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from briefgen.errors import Diagnostic, diag
+from briefgen.model import Brief, EntityDef, Quote
+from briefgen.related import RelDoc, Related, rank_related
+from briefgen.slugs import slugify
+
+_WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
+_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntityInfo:
+    """One entity across the digest."""
+
+    key: str  # "<kind>/<slug>", also its page path stem
+    kind: str
+    name: str
+    slug: str
+    aliases: tuple[str, ...]
+    description: str
+    briefs: tuple[str, ...]  # slugs, newest first
+    quotes: tuple[tuple[str, Quote], ...]  # (brief slug, quote) by this entity, newest first
+    co_mentions: tuple[tuple[str, int], ...]  # (entity key, count), most first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagInfo:
+    """One tag across the digest."""
+
+    slug: str
+    name: str
+    briefs: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkGraph:
+    """Everything the render stage needs to draw connections between briefs."""
+
+    order: tuple[str, ...]  # published slugs, newest first
+    briefs: Mapping[str, Brief]
+    wikilinks: Mapping[str, Mapping[str, str]]  # brief -> written target -> resolved slug
+    backlinks: Mapping[str, tuple[str, ...]]  # brief -> briefs that link to it
+    follow_ups: Mapping[str, tuple[str, ...]]  # brief -> newer briefs that update it
+    related: Mapping[str, tuple[Related, ...]]
+    entities: Mapping[str, EntityInfo]
+    brief_entities: Mapping[str, tuple[str, ...]]  # brief -> entity keys in front-matter order
+    name_index: Mapping[str, str]  # any written name (lowercased) -> entity key, per site
+    tags: Mapping[str, TagInfo]
+
+
+def newest_first(briefs: Sequence[Brief]) -> list[Brief]:
+    """Briefs by date and time, newest first; ties broken by slug for a stable order."""
+    by_slug = sorted(briefs, key=lambda b: b.slug)
+    return sorted(by_slug, key=lambda b: (b.date, b.time.isoformat() if b.time else ""),
+                  reverse=True)
+
+
+def build_graph(
+    briefs: Sequence[Brief],
+    entity_defs: Sequence[EntityDef] = (),
+    *,
+    related_count: int = 5,
+    half_life_days: float = 30.0,
+) -> tuple[LinkGraph, list[Diagnostic]]:
+    """Resolve every connection between the published briefs."""
+    ordered = newest_first(briefs)
+    by_slug = {b.slug: b for b in ordered}
+    order = tuple(b.slug for b in ordered)
+    problems: list[Diagnostic] = []
+    titles: dict[str, list[str]] = defaultdict(list)
+    for brief in ordered:
+        titles[brief.title.casefold()].append(brief.slug)
+
+    wikilinks: dict[str, dict[str, str]] = {}
+    back: dict[str, set[str]] = defaultdict(set)
+    for brief in ordered:
+        resolved: dict[str, str] = {}
+        for target, line, col in _find_wikilinks(brief):
+            slug = _resolve(target, by_slug, titles)
+            if isinstance(slug, str):
+                resolved[target] = slug
+                if slug != brief.slug:
+                    back[slug].add(brief.slug)
+            else:
+                problems.append(_missing(brief.path, line, col, target, slug, by_slug, "wikilink"))
+        wikilinks[brief.slug] = resolved
+
+    follow: dict[str, list[str]] = defaultdict(list)
+    for brief in ordered:
+        if not brief.updates:
+            continue
+        slug = _resolve(brief.updates, by_slug, titles)
+        if isinstance(slug, str) and slug != brief.slug:
+            follow[slug].append(brief.slug)
+        else:
+            problems.append(_missing(brief.path, brief.line_of("updates"), 1, brief.updates,
+                                     slug if isinstance(slug, tuple) else (), by_slug, "updates"))
+
+    entities, brief_entities, name_index = _index_entities(ordered, entity_defs)
+    tags = _index_tags(ordered)
+    related = _rank(ordered, entities, brief_entities, related_count, half_life_days)
+    graph = LinkGraph(
+        order=order,
+        briefs=by_slug,
+        wikilinks=wikilinks,
+        backlinks={s: tuple(x for x in order if x in back[s]) for s in order},
+        follow_ups={s: tuple(reversed([x for x in order if x in follow[s]])) for s in order},
+        related=related,
+        entities=entities,
+        brief_entities=brief_entities,
+        name_index=name_index,
+        tags=tags,
+    )
+    return graph, problems
+
+
+def _find_wikilinks(brief: Brief) -> list[tuple[str, int, int]]:
+    """``(target, line, col)`` for each wikilink outside code, positions in the file."""
+    text = brief.body
+    masked = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), masked)
+    found: list[tuple[str, int, int]] = []
+    for match in _WIKILINK.finditer(masked):
+        line = masked.count("\n", 0, match.start())
+        col = match.start() - (masked.rfind("\n", 0, match.start()) + 1) + 1
+        found.append((match.group(1).strip(), brief.body_line + line, col))
+    return found
+
+
+def _resolve(
+    target: str, by_slug: Mapping[str, Brief], titles: Mapping[str, list[str]]
+) -> str | tuple[str, ...]:
+    """A slug, or the tuple of candidates (empty: none) when the target is missing or ambiguous."""
+    if target in by_slug:
+        return target
+    candidates = titles.get(target.casefold(), [])
+    if len(candidates) == 1:
+        return candidates[0]
+    return tuple(sorted(candidates))
+
+
+def _missing(
+    path: str, line: int, col: int, target: str, candidates: tuple[str, ...],
+    by_slug: Mapping[str, Brief], what: str,
+) -> Diagnostic:
+    if candidates:
+        return diag(path, line, col, "BG-LK002",
+                    f"{what} target {target!r} matches {len(candidates)} briefs",
+                    "use the slug of the one you mean: " + ", ".join(candidates))
+    close = difflib.get_close_matches(target, sorted(by_slug), n=3, cutoff=0.5)
+    hint = ("did you mean " + " or ".join(repr(c) for c in close) + "?") if close else \
+        "link to an existing brief by its slug or exact title"
+    code = "BG-LK001" if what == "wikilink" else "BG-LK003"
+    return diag(path, line, col, code, f"{what} target {target!r} does not exist", hint)
+
+
+def _norm(name: str) -> str:
+    return " ".join(_POSSESSIVE.sub("", name.strip()).split()).casefold()
+
+
+def _index_entities(
+    ordered: Sequence[Brief], defs: Sequence[EntityDef]
+) -> tuple[dict[str, EntityInfo], dict[str, tuple[str, ...]], dict[str, str]]:
+    """Merge names into entities (aliases, possessives, case, surnames) and index mentions."""
+    canonical: dict[str, EntityDef] = {}
+    for item in defs:
+        for name in (item.name, *item.aliases):
+            canonical[_norm(name)] = item
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    display: dict[str, Counter[str]] = defaultdict(Counter)
+    per_brief: dict[str, list[str]] = {}
+    for brief in ordered:
+        seen: list[str] = []
+        full_names: dict[str, str] = {}  # surname -> full name, within this brief
+        for kind, name in brief.entities.all():
+            norm = _norm(name)
+            if kind == "people" and norm not in canonical:
+                words = norm.split()
+                if len(words) == 1 and words[0] in full_names:
+                    norm = full_names[words[0]]
+                elif len(words) > 1:
+                    full_names.setdefault(words[-1], norm)
+            item = canonical.get(norm)
+            base = _norm(item.name) if item else norm
+            if not base:
+                continue
+            kinds[base][item.kind if item and item.kind else kind] += 1
+            display[base][item.name if item else _POSSESSIVE.sub("", name.strip())] += 1
+            if base not in seen:
+                seen.append(base)
+        per_brief[brief.slug] = seen
+    key_of = {}
+    for base in kinds:
+        kind = sorted(kinds[base].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        name = sorted(display[base].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        key_of[base] = (f"{kind}/{slugify(name, fallback='entity')}", kind, name)
+    mentions: dict[str, list[str]] = defaultdict(list)
+    brief_entities: dict[str, tuple[str, ...]] = {}
+    for brief in ordered:
+        keys = tuple(dict.fromkeys(key_of[b][0] for b in per_brief[brief.slug]))
+        brief_entities[brief.slug] = keys
+        for key in keys:
+            mentions[key].append(brief.slug)
+    co: dict[str, Counter[str]] = defaultdict(Counter)
+    for keys in brief_entities.values():
+        for key in keys:
+            for other in keys:
+                if other != key:
+                    co[key][other] += 1
+    name_index: dict[str, str] = {}
+    infos: dict[str, EntityInfo] = {}
+    by_slug = {b.slug: b for b in ordered}
+    by_key = {v[0]: (base, v[1], v[2]) for base, v in key_of.items()}
+    for key in sorted(by_key):
+        base, kind, name = by_key[key]
+        item = canonical.get(base)
+        aliases = tuple(sorted({a for a in (item.aliases if item else ())} |
+                               {n for n in display[base] if n != name}))
+        for alias in (name, *aliases):
+            name_index.setdefault(_norm(alias), key)
+        quotes = _quotes_by(name, aliases, mentions[key], by_slug) if kind == "people" else ()
+        infos[key] = EntityInfo(
+            key=key, kind=kind, name=name, slug=key.split("/", 1)[1], aliases=aliases,
+            description=item.description if item else "", briefs=tuple(mentions[key]),
+            quotes=quotes,
+            co_mentions=tuple(sorted(co[key].items(), key=lambda kv: (-kv[1], kv[0]))[:10]),
+        )
+    return infos, brief_entities, name_index
+
+
+def _quotes_by(
+    name: str, aliases: Sequence[str], slugs: Sequence[str], by_slug: Mapping[str, Brief]
+) -> tuple[tuple[str, Quote], ...]:
+    """Quotes whose speaker is this person (full name, an alias or the surname alone)."""
+    names = {_norm(x) for x in (name, *aliases)} | {_norm(name).split()[-1]}
+    return tuple(
+        (slug, quote) for slug in slugs for quote in by_slug[slug].quotes
+        if _norm(quote.speaker) in names
+    )
+
+
+def _index_tags(ordered: Sequence[Brief]) -> dict[str, TagInfo]:
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    members: dict[str, list[str]] = defaultdict(list)
+    for brief in ordered:
+        for tag in brief.tags:
+            slug = slugify(tag, fallback="tag")
+            names[slug][tag] += 1
+            if brief.slug not in members[slug]:
+                members[slug].append(brief.slug)
+    return {
+        slug: TagInfo(slug=slug, name=sorted(names[slug].items(),
+                                             key=lambda kv: (-kv[1], kv[0]))[0][0],
+                      briefs=tuple(members[slug]))
+        for slug in sorted(names)
+    }
+
+
+def _rank(
+    ordered: Sequence[Brief], entities: Mapping[str, EntityInfo],
+    brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
+) -> dict[str, tuple[Related, ...]]:
+    docs = [
+        RelDoc(
+            id=b.slug, title=b.title, summary=b.summary, body=b.body,
+            tags=tuple(slugify(t, fallback="tag") for t in b.tags),
+            entities=brief_entities[b.slug],
+            entity_labels={k: entities[k].name for k in brief_entities[b.slug]},
+            date=b.date,
+        )
+        for b in ordered
+    ]
+    return rank_related(docs, k=count, half_life_days=half_life)

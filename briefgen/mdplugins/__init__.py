@@ -1,0 +1,1 @@
+"""markdown-it-py plugins: ``[[wikilinks]]``, entity auto-links and brief link rewriting."""

@@ -1,0 +1,117 @@
+"""Plain, frozen data passed between the pipeline stages. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ENTITY_KINDS: tuple[str, ...] = ("people", "organizations", "places", "other")
+ENTITY_KIND_LABELS: Mapping[str, str] = {
+    "people": "Person",
+    "organizations": "Organisation",
+    "places": "Place",
+    "other": "Other",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """A direct quote and who said it."""
+
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """Where a brief came from: the outlet, the article's address, the ingested file, when."""
+
+    name: str = ""
+    url: str = ""
+    file: str = ""
+    retrieved: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entities:
+    """Named things a brief mentions, by kind."""
+
+    people: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+
+    def by_kind(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Pairs of (kind, names) in the fixed kind order."""
+        return tuple((kind, getattr(self, kind)) for kind in ENTITY_KINDS)
+
+    def all(self) -> tuple[tuple[str, str], ...]:
+        """Every (kind, name) pair."""
+        return tuple((kind, name) for kind, names in self.by_kind() for name in names)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Brief:
+    """A validated brief: front matter fields, the Markdown body and where each came from."""
+
+    path: str  # relative to the site root, posix separators
+    slug: str
+    title: str
+    date: dt.date
+    time: dt.datetime | None = None  # when the front matter gave a time too
+    summary: str = ""
+    summary_is_auto: bool = False
+    key_points: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    section: str = ""
+    entities: Entities = field(default_factory=Entities)
+    quotes: tuple[Quote, ...] = ()
+    author: str = ""
+    source: Source = field(default_factory=Source)
+    draft: bool = False
+    updates: str = ""
+    body: str = ""
+    body_line: int = 1  # file line on which the Markdown body starts
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
+    content_hash: str = ""
+    word_count: int = 0
+
+    def line_of(self, key: str) -> int:
+        """The line of a front matter key, or 1 when unknown."""
+        return self.key_lines.get(key, 1)
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """Newest first when sorted in reverse; ties broken by slug."""
+        stamp = self.time.isoformat() if self.time else self.date.isoformat()
+        return (self.date.isoformat(), stamp, self.slug)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputFile:
+    """One file of the built site: a site-root-relative posix path and its bytes."""
+
+    path: str
+    data: bytes
+    source: str = ""  # the input that produced it (brief path or template), for collision errors
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageSpec:
+    """A page to render: output path, template, plain view data, and what produced it."""
+
+    path: str
+    template: str
+    view: Mapping[str, object]
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntityDef:
+    """An entry of ``content/entities.yaml``: a canonical name, its kind, aliases, description."""
+
+    name: str
+    kind: str = ""
+    aliases: tuple[str, ...] = ()
+    description: str = ""

@@ -1,0 +1,1 @@
+"""Small, dependency-light text helpers behind summarize.py and entities.py."""

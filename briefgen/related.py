@@ -1,0 +1,302 @@
+"""Related-brief ranking: shared entities, tags, text and time, scored with sparse products."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+
+from briefgen.nlp.lexicon import STOPWORDS
+
+F32 = npt.NDArray[np.float32]
+I32 = npt.NDArray[np.int32]
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_BLOCK_ROWS = 512  # rows of the similarity matrix held dense at once (512 x N float32)
+_MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the product's cost
+_CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
+_GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
+_GRAPH_NEIGHBOURS = 20
+_GRAPH_DIMS = 32
+_GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained directions
+_BM25_K1 = 1.2
+_BM25_B = 0.75
+_MAX_REASONS = 5
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("'s", ""), ("’s", ""), ("sses", "ss"), ("ies", "y"), ("ing", ""), ("ed", ""),
+    ("es", "e"), ("s", ""),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelDoc:
+    """One brief as the ranker sees it."""
+
+    id: str
+    title: str
+    summary: str
+    body: str
+    tags: tuple[str, ...]
+    entities: tuple[str, ...]
+    entity_labels: Mapping[str, str]
+    date: dt.date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Related:
+    """A related brief, its score and the reasons shown to the reader."""
+
+    id: str
+    score: float
+    shared: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelatedWeights:
+    """How much each signal counts; the first three are normalised by their sum."""
+
+    text: float = 1.0
+    entities: float = 0.6
+    tags: float = 0.3
+    time: float = 0.2  # share of the score that fades with distance in time
+    graph: float = 0.5  # share taken by neighbourhood (diffusion) similarity
+    title_boost: float = 2.0  # a title word counts as this many body words
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """Weighted term matrix plus what is needed to name the terms."""
+
+    matrix: sp.csr_matrix
+    surface: tuple[str, ...]
+
+
+def rank_related(
+    docs: Sequence[RelDoc], *, k: int = 5, half_life_days: float = 30.0,
+    weights: RelatedWeights = RelatedWeights(),  # noqa: B008 - frozen, so sharing is safe
+) -> dict[str, tuple[Related, ...]]:
+    """The k most related other briefs for each brief, best first."""
+    ordered = sorted(docs, key=lambda d: d.id)  # input order must not change the answer
+    ids = [d.id for d in ordered]
+    if len(set(ids)) != len(ids):
+        raise ValueError("rank_related: brief ids must be unique")
+    n = len(ordered)
+    if n == 0:
+        return {}
+    if n == 1 or k <= 0:
+        return {i: () for i in ids}
+    text = _text_matrix(ordered, weights.title_boost)
+    ents, ent_idf = _label_matrix([d.entities for d in ordered])
+    tags, tag_idf = _label_matrix([d.tags for d in ordered])
+    features = _combine(((text.matrix, weights.text), (ents, weights.entities),
+                         (tags, weights.tags)))
+    m = min(max(_CANDIDATES, 2 * k), n - 1)
+    cand, base = _candidates(features, m)
+    score = base
+    if weights.graph > 0 and n >= _GRAPH_MIN_DOCS:
+        emb = _diffusion_embedding(cand, base, n)
+        near = np.maximum(np.einsum("id,ijd->ij", emb, emb[cand]), 0.0).astype(np.float32)
+        score = (1.0 - weights.graph) * base + weights.graph * near
+    if half_life_days > 0 and weights.time > 0:
+        days = np.array([d.date.toordinal() for d in ordered], dtype=np.float64)
+        decay = np.exp2(-np.abs(days[:, None] - days[cand]) / half_life_days)
+        score = score * ((1.0 - weights.time) + weights.time * decay).astype(np.float32)
+    score = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
+    top = _top_k(cand, score, k)
+    out: dict[str, tuple[Related, ...]] = {}
+    for i, doc in enumerate(ordered):
+        out[doc.id] = tuple(
+            Related(id=ids[j], score=float(score[i, c]),
+                    shared=_reasons(doc, ordered[j], ent_idf, tag_idf, text, i, j))
+            for c, j in top[i]
+        )
+    return out
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper: plurals, -ing, -ed and possessives."""
+    if len(word) <= 3:
+        return word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word[-2] in "sui":  # "class", "bus", "crisis" keep their s
+                continue
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def _text_matrix(docs: Sequence[RelDoc], title_boost: float) -> _Text:
+    """BM25-weighted, L2-normalised term vectors of title + summary + body."""
+    vocab: dict[str, int] = {}
+    surface: list[str] = []
+    stems: dict[str, int] = {}  # word -> term id, -1 for stop words; memoised per call
+    indptr, indices, counts, lengths = [0], [], [], []
+    for doc in docs:
+        row: Counter[int] = Counter()
+        for part, weight in ((doc.title, title_boost), (doc.summary, 1.0), (doc.body, 1.0)):
+            for word, times in Counter(_WORD.findall(part.lower())).items():
+                term = stems.get(word)
+                if term is None:
+                    term = _term_id(word, vocab, surface)
+                    stems[word] = term
+                if term >= 0:
+                    row[term] += times * weight
+        indices.extend(row.keys())
+        counts.extend(row.values())
+        indptr.append(len(indices))
+        lengths.append(sum(row.values()))
+    n = len(docs)
+    tf = sp.csr_matrix((np.array(counts, dtype=np.float32), np.array(indices, dtype=np.int32),
+                        np.array(indptr, dtype=np.int64)), shape=(n, len(vocab)))
+    df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float64)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    # A term in one brief links nothing; one in most briefs links everything (large corpora only).
+    idf[df < 2] = 0.0
+    if n >= 100:
+        idf[df > 0.5 * n] = 0.0
+    length = np.asarray(lengths, dtype=np.float64)
+    rel_len = np.repeat(length / max(float(length.mean()), 1.0), np.diff(tf.indptr))
+    data = tf.data.astype(np.float64)
+    data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
+    tf.data = (data * idf[tf.indices]).astype(np.float32)
+    tf.eliminate_zeros()
+    return _Text(matrix=_normalise(_keep_strongest(tf, _MAX_TERMS)), surface=tuple(surface))
+
+
+def _term_id(word: str, vocab: dict[str, int], surface: list[str]) -> int:
+    """The term id of a word after stemming, or -1 when it carries no topic."""
+    if word in STOPWORDS or word.isdigit():
+        return -1
+    stem = _stem(word.replace("’", "'"))
+    if len(stem) < 2 or stem in STOPWORDS:
+        return -1
+    term = vocab.get(stem)
+    if term is None:
+        term = vocab[stem] = len(surface)
+        surface.append(word)  # the first spelling seen names the term in "shares: …"
+    return term
+
+
+def _keep_strongest(mat: sp.csr_matrix, limit: int) -> sp.csr_matrix:
+    """Zero all but each row's `limit` largest entries."""
+    data = mat.data
+    for r in range(mat.shape[0]):
+        lo, hi = int(mat.indptr[r]), int(mat.indptr[r + 1])
+        if hi - lo > limit:
+            row = data[lo:hi]
+            row[row < np.partition(row, hi - lo - limit)[hi - lo - limit]] = 0.0
+    mat.eliminate_zeros()
+    return mat
+
+
+def _normalise(mat: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to unit length (empty rows stay empty)."""
+    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1), dtype=np.float64).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ mat)
+
+
+def _label_matrix(labels: Sequence[tuple[str, ...]]) -> tuple[sp.csr_matrix, dict[str, float]]:
+    """IDF-weighted, normalised indicator vectors of entities or tags, and each label's IDF."""
+    sets = [sorted(set(ls)) for ls in labels]
+    df = Counter(label for ls in sets for label in ls)
+    keys = {label: i for i, label in enumerate(sorted(df))}
+    n = len(sets)
+    # Rarity weight: a label only one brief has cannot link, so it simply never matches.
+    idf = {label: float(np.log((n + 1) / count)) for label, count in df.items()}
+    rows = np.repeat(np.arange(n), [len(ls) for ls in sets])
+    cols = [keys[label] for ls in sets for label in ls]
+    vals = [idf[label] for ls in sets for label in ls]
+    mat = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, np.array(cols, dtype=np.int32))),
+                        shape=(n, len(keys)))
+    return _normalise(mat), idf
+
+
+def _combine(parts: Sequence[tuple[sp.csr_matrix, float]]) -> sp.csr_matrix:
+    """Side-by-side blocks scaled so one product gives the weighted mean of the cosines."""
+    total = sum(w for _, w in parts if w > 0) or 1.0
+    blocks = [m * np.float32(np.sqrt(w / total)) for m, w in parts if w > 0 and m.shape[1]]
+    if not blocks:
+        return sp.csr_matrix((parts[0][0].shape[0], 1), dtype=np.float32)
+    return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+
+def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
+    """Each row's m best other rows by direct similarity, processed in row blocks."""
+    n = features.shape[0]
+    cand = np.zeros((n, m), dtype=np.int32)
+    best = np.zeros((n, m), dtype=np.float32)
+    right = features.T.tocsc()
+    for lo in range(0, n, _BLOCK_ROWS):
+        hi = min(lo + _BLOCK_ROWS, n)
+        sims = (features[lo:hi] @ right).toarray()
+        sims[np.arange(hi - lo), np.arange(lo, hi)] = -1.0  # never the brief itself
+        part = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        vals = np.take_along_axis(sims, part, axis=1)
+        order = np.lexsort((part, -vals), axis=1)  # score desc, then index (= id order)
+        cand[lo:hi] = np.take_along_axis(part, order, axis=1)
+        best[lo:hi] = np.take_along_axis(vals, order, axis=1)
+    return cand, best
+
+
+def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
+    """Unit vectors whose dot products say how close two briefs are in the neighbour graph."""
+    kn = min(_GRAPH_NEIGHBOURS, cand.shape[1])
+    w = np.maximum(base[:, :kn], 0.0).ravel()
+    graph = sp.csr_matrix((w, (np.repeat(np.arange(n), kn), cand[:, :kn].ravel())),
+                          shape=(n, n))
+    graph = graph.maximum(graph.T)  # symmetric: a neighbour either way
+    degree = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
+    scale = np.divide(1.0, np.sqrt(degree), out=np.zeros_like(degree), where=degree > 0)
+    norm_graph = sp.diags(scale) @ graph @ sp.diags(scale)
+    dims = min(_GRAPH_DIMS, n - 2)
+    try:  # a fixed start vector keeps the eigenvectors, and so the output, reproducible
+        vals, vecs = eigsh(norm_graph, k=dims, which="LA", v0=np.ones(n), tol=1e-6)
+    except ArpackNoConvergence as err:  # use what converged rather than fail the build
+        vals, vecs = err.eigenvalues, err.eigenvectors
+    emb = vecs * np.power(np.clip(vals, 0.0, None), _GRAPH_STEPS)
+    length = np.linalg.norm(emb, axis=1, keepdims=True)
+    return np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
+
+
+def _top_k(cand: I32, score: npt.NDArray[np.float64], k: int) -> list[list[tuple[int, int]]]:
+    """Per row, (column in cand, doc index) of the k best positive scores; ties by id."""
+    order = np.lexsort((cand, -score), axis=1)[:, :k]
+    picked = np.take_along_axis(score, order, axis=1)
+    return [
+        [(int(c), int(cand[i, c])) for c, s in zip(order[i], picked[i], strict=True) if s > 0]
+        for i in range(cand.shape[0])
+    ]
+
+
+def _reasons(
+    doc: RelDoc, other: RelDoc, ent_idf: Mapping[str, float], tag_idf: Mapping[str, float],
+    text: _Text, i: int, j: int,
+) -> tuple[str, ...]:
+    """Shared entity names (rarest first), then tags; salient shared words if nothing else."""
+    ents = sorted(set(doc.entities) & set(other.entities), key=lambda e: (-ent_idf[e], e))
+    names = [doc.entity_labels.get(e) or other.entity_labels.get(e) or e for e in ents]
+    tags = sorted(set(doc.tags) & set(other.tags), key=lambda t: (-tag_idf[t], t))
+    reasons = list(dict.fromkeys([*names, *tags]))
+    if not reasons:
+        reasons = _shared_terms(text, i, j)
+    return tuple(reasons[:_MAX_REASONS])
+
+
+def _shared_terms(text: _Text, i: int, j: int, limit: int = 3) -> list[str]:
+    """The words contributing most to the text similarity of two briefs."""
+    mat = text.matrix
+    a = slice(mat.indptr[i], mat.indptr[i + 1])
+    b = slice(mat.indptr[j], mat.indptr[j + 1])
+    common, ia, ib = np.intersect1d(mat.indices[a], mat.indices[b], assume_unique=True,
+                                    return_indices=True)
+    weight = mat.data[a][ia] * mat.data[b][ib]
+    best = np.lexsort((common, -weight))[:limit]
+    return [text.surface[int(t)] for t in common[best]]

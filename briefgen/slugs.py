@@ -1,0 +1,39 @@
+"""Unicode-safe slugs and relative URLs between pages of the built site."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from slugify import slugify as _slugify
+
+_SAFE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 80
+
+
+def slugify(text: str, *, fallback: str = "brief") -> str:
+    """A readable ASCII slug ("İstanbul Holds…" -> "istanbul-holds"); never empty, never a path."""
+    slug = _slugify(text, max_length=MAX_SLUG, word_boundary=True, save_order=True)
+    return slug if _SAFE.match(slug) else fallback
+
+
+def is_safe_slug(slug: str) -> bool:
+    """True when ``slug`` is lowercase ASCII words joined by hyphens (cannot climb out of a folder)."""
+    return bool(_SAFE.match(slug)) and len(slug) <= 200
+
+
+def relative_url(target: str, from_page: str) -> str:
+    """The relative link from the page at ``from_page`` to ``target`` (both site-root paths).
+
+    Paths are posix, relative to the site root, like ``briefs/x.html``; a target ending in
+    ``/`` names a folder's ``index.html`` so links work from ``file://`` too.
+    """
+    if target.endswith("/") or target == "":
+        target = target + "index.html"
+    fragment = ""
+    if "#" in target:
+        target, fragment = target.split("#", 1)
+        fragment = "#" + fragment
+    base = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(target, base)
+    return rel + fragment

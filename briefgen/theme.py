@@ -1,0 +1,95 @@
+"""Theme lookup and the Jinja environment: site overrides first, then the built-in default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from briefgen.config import Config
+from briefgen.slugs import relative_url
+
+DEFAULT_THEME = "default"
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme shipped with briefgen (inside the wheel, or the repo's themes/)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "themes" / DEFAULT_THEME
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "themes" / DEFAULT_THEME
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Theme:
+    """Folders searched for templates and static files, most specific first."""
+
+    dirs: tuple[Path, ...]
+
+    def static_dirs(self) -> tuple[Path, ...]:
+        """Static asset folders, most specific first."""
+        return tuple(d / "static" for d in self.dirs if (d / "static").is_dir())
+
+    def template_files(self) -> dict[str, Path]:
+        """Every template name and the file it resolves to."""
+        names: dict[str, Path] = {}
+        for folder in reversed(self.dirs):
+            for path in sorted((folder / "templates").rglob("*")):
+                if path.is_file():
+                    names[path.relative_to(folder / "templates").as_posix()] = path
+        return names
+
+
+def find_theme(config: Config) -> Theme:
+    """The site's theme folders: ``themes/<theme>``, then ``themes/default``, then built-in."""
+    dirs: list[Path] = []
+    site_themes = config.path(config.themes_dir)
+    for name in (config.theme, DEFAULT_THEME):
+        candidate = site_themes / name
+        if candidate.is_dir() and candidate.resolve() not in [d.resolve() for d in dirs]:
+            dirs.append(candidate)
+    builtin = builtin_theme_dir()
+    if builtin.resolve() not in [d.resolve() for d in dirs]:
+        dirs.append(builtin)
+    return Theme(dirs=tuple(dirs))
+
+
+@pass_context
+def _url(context: Context, target: str) -> str:
+    """A link from the page being rendered to ``target`` (a site-root path)."""
+    page: str = context["page_path"]
+    if page == "404.html" and context.get("site", {}).get("base_url"):
+        # 404.html is served at any missing path; absolute links work from every depth.
+        return str(context["site"]["base_url"]) + target
+    return relative_url(target, page)
+
+
+def make_env(theme: Theme) -> jinja2.Environment:
+    """Jinja with autoescape, strict undefined, and the theme search path."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d / "templates") for d in theme.dirs]),
+        # "default/base.html" always names the built-in template, for themes that extend it.
+        jinja2.PrefixLoader({DEFAULT_THEME: jinja2.FileSystemLoader(
+            str(builtin_theme_dir() / "templates"))}),
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.globals["url"] = _url
+    return env
+
+
+def template_globals(extra: dict[str, Any]) -> dict[str, Any]:
+    """Values shared by all templates (kept separate so render can hash them)."""
+    return dict(extra)

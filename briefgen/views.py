@@ -1,0 +1,251 @@
+"""Plain view data for every page: what each template shows, computed once, no I/O.
+
+Paths in views are site-root paths (``briefs/x.html``); templates turn them into relative
+links with ``url()``, so a view does not depend on the page it appears on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from briefgen.config import Config
+from briefgen.link import LinkGraph
+from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec
+
+WORDS_PER_MINUTE = 230
+
+
+def brief_path(slug: str) -> str:
+    """Where a brief's page is written."""
+    return f"briefs/{slug}.html"
+
+
+def tag_path(slug: str) -> str:
+    """Where a tag's page is written."""
+    return f"tags/{slug}.html"
+
+
+def entity_path(key: str) -> str:
+    """Where an entity's page is written (``key`` is ``kind/slug``)."""
+    return f"entities/{key}.html"
+
+
+def edition_path(day: dt.date) -> str:
+    """Where a day's edition page is written."""
+    return f"editions/{day.isoformat()}/index.html"
+
+
+def index_path(number: int) -> str:
+    """Where page ``number`` (1-based) of the digest index is written."""
+    return "index.html" if number == 1 else f"page/{number}.html"
+
+
+def human_date(day: dt.date) -> str:
+    """'20 November 2026', locale-free so output never depends on the machine."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def card(brief: Brief, graph: LinkGraph) -> dict[str, Any]:
+    """A brief as it appears in lists: enough for a title, meta line, summary and chips."""
+    return {
+        "slug": brief.slug,
+        "title": brief.title,
+        "path": brief_path(brief.slug),
+        "date": brief.date.isoformat(),
+        "date_human": human_date(brief.date),
+        "time": brief.time.strftime("%H:%M") if brief.time else "",
+        "source": brief.source.name,
+        "section": brief.section,
+        "summary": brief.summary,
+        "tags": [{"name": graph.tags[t].name, "path": tag_path(t)}
+                 for t in dict.fromkeys(_tag_slugs(brief, graph))],
+        "entities": [{"name": graph.entities[k].name, "path": entity_path(k),
+                      "kind": graph.entities[k].kind}
+                     for k in graph.brief_entities.get(brief.slug, ())[:6]],
+    }
+
+
+def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
+    from briefgen.slugs import slugify
+
+    return [s for s in (slugify(t, fallback="tag") for t in brief.tags) if s in graph.tags]
+
+
+def brief_view(brief: Brief, graph: LinkGraph, body_html: str) -> dict[str, Any]:
+    """Everything a brief page shows."""
+    order = graph.order
+    index = order.index(brief.slug)
+    newer = graph.briefs[order[index - 1]] if index > 0 else None
+    older = graph.briefs[order[index + 1]] if index + 1 < len(order) else None
+    entity_groups = []
+    keys = graph.brief_entities.get(brief.slug, ())
+    for kind in ENTITY_KINDS:
+        names = [{"name": graph.entities[k].name, "path": entity_path(k)}
+                 for k in keys if graph.entities[k].kind == kind]
+        if names:
+            entity_groups.append({"kind": kind, "label": ENTITY_KIND_LABELS[kind],
+                                  "entities": names})
+    speakers = {}
+    for key in keys:
+        info = graph.entities[key]
+        if info.kind == "people":
+            for name in (info.name, *info.aliases):
+                speakers[name.casefold()] = entity_path(key)
+    updates = graph.briefs.get(graph.wikilinks.get(brief.slug, {}).get(brief.updates, "")) \
+        or graph.briefs.get(brief.updates)
+    return {
+        **card(brief, graph),
+        "author": brief.author,
+        "source_url": brief.source.url,
+        "reading_minutes": max(1, math.ceil(brief.word_count / WORDS_PER_MINUTE)),
+        "summary_is_auto": brief.summary_is_auto,
+        "key_points": list(brief.key_points),
+        "body_html": body_html,
+        "quotes": [{"speaker": q.speaker, "text": q.text,
+                    "speaker_path": speakers.get(q.speaker.casefold(), "")}
+                   for q in brief.quotes],
+        "entity_groups": entity_groups,
+        "related": [{**_link(graph.briefs[r.id]), "shared": list(r.shared), "score": r.score}
+                    for r in graph.related.get(brief.slug, ())],
+        "backlinks": [_link(graph.briefs[s]) for s in graph.backlinks.get(brief.slug, ())],
+        "follows_up": _link(updates) if updates else None,
+        "follow_ups": [_link(graph.briefs[s]) for s in graph.follow_ups.get(brief.slug, ())],
+        "newer": _link(newer) if newer else None,
+        "older": _link(older) if older else None,
+        "edition_path": edition_path(brief.date),
+    }
+
+
+def _link(brief: Brief) -> dict[str, str]:
+    return {"title": brief.title, "path": brief_path(brief.slug), "date": brief.date.isoformat(),
+            "date_human": human_date(brief.date)}
+
+
+def group_by_day(cards: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive cards of the same date as ``{date, date_human, edition_path, briefs}``."""
+    days: list[dict[str, Any]] = []
+    for item in cards:
+        if not days or days[-1]["date"] != item["date"]:
+            day = dt.date.fromisoformat(item["date"])
+            days.append({"date": item["date"], "date_human": human_date(day),
+                         "edition_path": edition_path(day), "briefs": []})
+        days[-1]["briefs"].append(item)
+    return days
+
+
+def site_view(config: Config) -> dict[str, Any]:
+    """Site-wide values every template may use."""
+    return {
+        "title": config.title,
+        "description": config.description,
+        "language": config.language,
+        "author": config.author,
+        "base_url": config.site_url,
+        "search": config.search,
+    }
+
+
+def plan_pages(config: Config, graph: LinkGraph,
+               bodies: Mapping[str, str]) -> list[PageSpec]:
+    """Every HTML page of the site with its view data (feeds and extras come elsewhere)."""
+    briefs = [graph.briefs[s] for s in graph.order]
+    cards = {b.slug: card(b, graph) for b in briefs}
+    pages: list[PageSpec] = []
+    per_page = config.items_per_page
+    total = max(1, math.ceil(len(briefs) / per_page))
+    for number in range(1, total + 1):
+        chunk = briefs[(number - 1) * per_page : number * per_page]
+        pages.append(PageSpec(path=index_path(number), template="index.html", view={
+            "kind": "index", "title": config.title if number == 1 else
+            f"{config.title}, page {number}",
+            "days": group_by_day([cards[b.slug] for b in chunk]),
+            "number": number, "total": total, "count": len(briefs),
+            "newer_path": index_path(number - 1) if number > 1 else "",
+            "older_path": index_path(number + 1) if number < total else "",
+        }))
+    for brief in briefs:
+        pages.append(PageSpec(path=brief_path(brief.slug), template="brief.html",
+                              source=brief.path,
+                              view={"kind": "brief", **brief_view(brief, graph,
+                                                                  bodies[brief.slug])}))
+    pages.extend(_tag_pages(graph, cards))
+    pages.extend(_entity_pages(graph, cards))
+    pages.extend(_edition_pages(briefs, cards))
+    pages.append(PageSpec(path="404.html", template="404.html",
+                          view={"kind": "404", "title": "Page not found",
+                                "latest": [cards[b.slug] for b in briefs[:5]]}))
+    return pages
+
+
+def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
+    tags = sorted(graph.tags.values(), key=lambda t: (-len(t.briefs), t.slug))
+    pages = [PageSpec(path="tags/index.html", template="tags.html", view={
+        "kind": "tags", "title": "Tags",
+        "tags": [{"name": t.name, "path": tag_path(t.slug), "count": len(t.briefs)}
+                 for t in sorted(graph.tags.values(), key=lambda t: t.slug)],
+        "top": [{"name": t.name, "path": tag_path(t.slug), "count": len(t.briefs)}
+                for t in tags[:12]],
+    })]
+    for tag in graph.tags.values():
+        pages.append(PageSpec(path=tag_path(tag.slug), template="tag.html", view={
+            "kind": "tag", "title": f"Tag: {tag.name}", "name": tag.name, "slug": tag.slug,
+            "days": group_by_day([cards[s] for s in tag.briefs]), "count": len(tag.briefs),
+        }))
+    return pages
+
+
+def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
+    groups = []
+    for kind in ENTITY_KINDS:
+        members = sorted((e for e in graph.entities.values() if e.kind == kind),
+                         key=lambda e: (e.name.casefold(), e.key))
+        if members:
+            groups.append({"kind": kind, "label": ENTITY_KIND_LABELS[kind], "entities": [
+                {"name": e.name, "path": entity_path(e.key), "count": len(e.briefs)}
+                for e in members]})
+    pages = [PageSpec(path="entities/index.html", template="entities.html",
+                      view={"kind": "entities", "title": "People, organisations and places",
+                            "groups": groups})]
+    for info in graph.entities.values():
+        pages.append(PageSpec(path=entity_path(info.key), template="entity.html", view={
+            "kind": "entity", "title": info.name, "name": info.name, "key": info.key,
+            "entity_kind": info.kind, "kind_label": ENTITY_KIND_LABELS[info.kind],
+            "aliases": list(info.aliases), "description": info.description,
+            "count": len(info.briefs),
+            "days": group_by_day([cards[s] for s in info.briefs]),
+            "quotes": [{"text": q.text, "speaker": q.speaker, **_link(graph.briefs[s])}
+                       for s, q in info.quotes],
+            "co_mentions": [{"name": graph.entities[k].name, "path": entity_path(k), "count": n}
+                            for k, n in info.co_mentions],
+        }))
+    return pages
+
+
+def _edition_pages(briefs: Sequence[Brief],
+                   cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
+    days = group_by_day([cards[b.slug] for b in briefs])
+    pages = [PageSpec(path="editions/index.html", template="archive.html", view={
+        "kind": "archive", "title": "Editions",
+        "editions": [{"date": d["date"], "date_human": d["date_human"],
+                      "path": d["edition_path"], "count": len(d["briefs"]),
+                      "headlines": [b["title"] for b in d["briefs"][:3]]} for d in days],
+    })]
+    for position, day in enumerate(days):
+        newer = days[position - 1] if position > 0 else None
+        older = days[position + 1] if position + 1 < len(days) else None
+        pages.append(PageSpec(path=day["edition_path"], template="edition.html", view={
+            "kind": "edition", "title": f"Edition of {day['date_human']}", **day,
+            "count": len(day["briefs"]),
+            "newer": {"path": newer["edition_path"], "date_human": newer["date_human"]}
+            if newer else None,
+            "older": {"path": older["edition_path"], "date_human": older["date_human"]}
+            if older else None,
+        }))
+    return pages

@@ -1,0 +1,141 @@
+"""Write stage: put output files into a staging folder, then swap it with ``site/`` at once.
+
+A failed or killed build leaves the previous ``site/`` as it was: nothing is written into
+``site/`` itself, and the final swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux
+(two renames elsewhere, with recovery of an interrupted swap on the next build).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+from briefgen.errors import BriefgenError, Diagnostic, diag
+from briefgen.model import OutputFile
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def check_paths(outputs: Sequence[OutputFile]) -> list[Diagnostic]:
+    """Errors for output paths that are unsafe or that two inputs both want to write."""
+    problems: list[Diagnostic] = []
+    owners: dict[str, OutputFile] = {}
+    for item in outputs:
+        pure = PurePosixPath(item.path)
+        if pure.is_absolute() or ".." in pure.parts or not item.path or "\\" in item.path:
+            problems.append(diag(item.source or item.path, 0, 0, "BG-WR002",
+                                 f"refusing to write outside the output folder: {item.path!r}",
+                                 "use a plain slug"))
+            continue
+        key = item.path.casefold()  # case-insensitive disks (macOS, Windows) would merge these
+        other = owners.setdefault(key, item)
+        if other is not item:
+            problems.append(diag(item.source or item.path, 0, 0, "BG-WR001",
+                                 f"{item.path} is written by both {other.source or '?'} and "
+                                 f"{item.source or '?'}",
+                                 "give one of them a different slug"))
+    return problems
+
+
+def write_site(outputs: Iterable[OutputFile], out_dir: Path, *,
+               finish: Callable[[Path], None] | None = None) -> Path:
+    """Write every file into a staging folder beside ``out_dir``, then swap it into place.
+
+    ``finish`` runs on the complete staging folder before the swap (e.g. a search indexer).
+    """
+    outputs = list(outputs)
+    problems = check_paths(outputs)
+    if problems:
+        raise BriefgenError(problems)
+    out_dir = out_dir.absolute()
+    recover(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = parent / f".{out_dir.name}.staging-{os.getpid()}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    try:
+        stage.mkdir()
+        made: set[Path] = set()
+        for item in sorted(outputs, key=lambda o: o.path):
+            target = stage / item.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(item.data)
+        if finish is not None:
+            finish(stage)
+        _fsync_dir(stage)
+        swap_into_place(stage, out_dir)
+    except BaseException as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        if not isinstance(exc, OSError):
+            raise
+        raise BriefgenError([diag(str(out_dir), 0, 0, "BG-WR003",
+                                  f"cannot write the site: {exc.strerror or exc}",
+                                  "check free disk space and that the folder is writable; "
+                                  "the previous site was left as it was")]) from exc
+    return out_dir
+
+
+def swap_into_place(stage: Path, out_dir: Path) -> None:
+    """Make ``stage`` the new ``out_dir``; the old one is removed afterwards."""
+    if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(stage, out_dir):
+        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old site
+        return
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    if out_dir.exists() or out_dir.is_symlink():
+        os.replace(out_dir, old)
+    os.replace(stage, out_dir)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a swap that was interrupted between its two renames; drop stale staging folders."""
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{out_dir.name}.old-*"))
+    if olds and not out_dir.exists():
+        os.replace(olds[-1], out_dir)
+        olds = olds[:-1]
+    for leftover in [*olds, *parent.glob(f".{out_dir.name}.staging-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories with renameat2 (Linux); False when unsupported."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    func = getattr(libc, "renameat2", None)
+    if func is None:
+        return False
+    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
