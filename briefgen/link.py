@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote
-from briefgen.related import RelDoc, Related, rank_related
+from briefgen.related import Related, RelDoc, rank_related
 from briefgen.slugs import slugify
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")

@@ -12,7 +12,7 @@ from typing import Any
 
 from briefgen.errors import Diagnostic, diag, did_you_mean
 from briefgen.frontmatter import FrontMatterError, split
-from briefgen.model import ENTITY_KINDS, Brief, EntityDef, Entities, Quote, Source
+from briefgen.model import ENTITY_KINDS, Brief, Entities, EntityDef, Quote, Source
 from briefgen.slugs import is_safe_slug, slugify
 from briefgen.yamlpos import load_yaml, top_key_lines
 
@@ -108,7 +108,7 @@ def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...
     lines = top_key_lines(parts.front, parts.front_line)
     checker = _Checker(rel, text, lines)
     brief = checker.build(data, parts.body, parts.body_line, source.data)
-    return brief, tuple(checker.problems)
+    return brief, tuple(sorted(checker.problems, key=Diagnostic.sort_key))
 
 
 def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
@@ -139,8 +139,10 @@ def load_briefs(paths: Sequence[Path], root: Path) -> tuple[list[Brief], list[Di
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)
-    problems.extend(check_duplicates(briefs))
-    return briefs, problems
+    duplicates = check_duplicates(briefs)
+    problems.extend(duplicates)
+    flagged = {d.pos.path for d in duplicates}
+    return [b for b in briefs if b.path not in flagged], problems
 
 
 def auto_summary(body: str, *, max_words: int = 50) -> str:
@@ -272,6 +274,7 @@ class _Checker:
                        "write draft: true or draft: false")
             draft = False
         brief_body = body.strip("\n")
+        body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),

@@ -64,6 +64,6 @@ def sanitize(html: str) -> str:
         tags=_TAGS | {"h1"},
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
+        link_rel=None,
         strip_comments=True,
     )

@@ -80,7 +80,7 @@ class _Text:
 
 def rank_related(
     docs: Sequence[RelDoc], *, k: int = 5, half_life_days: float = 30.0,
-    weights: RelatedWeights = RelatedWeights(),  # noqa: B008 - frozen, so sharing is safe
+    weights: RelatedWeights = RelatedWeights(),
 ) -> dict[str, tuple[Related, ...]]:
     """The k most related other briefs for each brief, best first."""
     ordered = sorted(docs, key=lambda d: d.id)  # input order must not change the answer

@@ -80,10 +80,11 @@ def render_pages(
             template = env.get_template(page.template)
             text = template.render(page=page.view, site=site, page_path=page.path)
         except jinja2.TemplateNotFound as exc:
-            found = diag(page.source or page.template, 0, 0, "BG-TP001",
+            path, line = _template_frame(exc, root)
+            found = diag(path or page.template, line, 0, "BG-TP001",
                          f"unknown template {exc.name!r}",
                          "add the file to your theme's templates/ folder or fix the name")
-            problems.setdefault((found.pos.path, 0, found.code), found)
+            problems.setdefault((found.pos.path, line, found.code), found)
             continue
         except jinja2.TemplateSyntaxError as exc:
             found = diag(_rel(exc.filename, root) or str(exc.name), exc.lineno or 0, 0,
@@ -91,7 +92,7 @@ def render_pages(
                          "fix the Jinja syntax at this line")
             problems.setdefault((found.pos.path, found.pos.line, found.code), found)
             continue
-        except Exception as exc:  # noqa: BLE001 - any template runtime error is reported
+        except Exception as exc:
             path, line = _template_frame(exc, root)
             found = diag(path or page.template, line, 0, "BG-TP003",
                          f"template error while rendering {page.path}: "

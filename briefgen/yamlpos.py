@@ -39,7 +39,7 @@ class YamlProblem:
 def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
     """Load YAML safely; return (data, None) or (None, problem)."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line if mark else 0

@@ -16,8 +16,7 @@ _TAGS = frozenset(nh3.ALLOWED_TAGS | {"main", "section", "title"}) - {"img", "ma
 _ATTRIBUTES = {"*": {"class", "id", "lang"}, "a": {"href", "title"}, "time": {"datetime"}}
 _DROP_WITH_CONTENT = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "form"})
 _MD_HEADING = re.compile(r"^#{1,6} ")
-_RAW_HTML = re.compile(r"<(?=[A-Za-z/!?])")
-_BAD_LINK = re.compile(r"\]\(\s*(?!https?:|mailto:|#|/)[^)]*\)", re.IGNORECASE)
+_BAD_LINK = re.compile(r"\]\(\s*(?!https?:|mailto:|#|/)(?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
 
 
 def sanitize_html(html: str) -> str:
@@ -32,10 +31,13 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def _safe_markdown(block: str) -> str:
-    """Neutralise raw HTML and non-web links that survived into extracted Markdown text."""
-    block = _RAW_HTML.sub(r"\\<", block)
-    return _BAD_LINK.sub("]", block)
+def safe_markdown(block: str) -> str:
+    """Extracted Markdown with no HTML tag or non-web link left that a renderer could act on."""
+    text = nh3.clean(block, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
+    # nh3 escapes the text as HTML; turn it back into Markdown where "<" can never open a tag.
+    text = text.replace("&lt;", "\\<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
+    text = text.replace("&amp;", "&")
+    return _BAD_LINK.sub("]", text)
 
 
 def _blocks(markdown: str) -> tuple[str, ...]:
@@ -44,7 +46,7 @@ def _blocks(markdown: str) -> tuple[str, ...]:
     for chunk in re.split(r"\n\s*\n", markdown.replace("\r\n", "\n")):
         chunk = chunk.strip("\n")
         if chunk.strip():
-            blocks.append(_safe_markdown(chunk))
+            blocks.append(safe_markdown(chunk))
     return tuple(blocks)
 
 
@@ -70,15 +72,16 @@ def read_html(html: str, source_file: str) -> Article | None:
     import trafilatura
 
     metadata = trafilatura.extract_metadata(html)
-    clean = sanitize_html(html)
     markdown = trafilatura.extract(
-        clean,
+        html,
         output_format="markdown",
         include_comments=False,
-        include_links=True,
+        # Links off and precision on: measured on the dev split, links pull in link-heavy
+        # boilerplate (tokF1 0.936 vs 0.977); the page is parsed, never executed.
+        include_links=False,
         include_formatting=True,
         include_tables=True,
-        favor_recall=False,
+        favor_precision=True,
     )
     if not markdown or not markdown.strip():
         return None

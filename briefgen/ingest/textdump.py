@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from briefgen.ingest.article import Article
 from briefgen.ingest.dates import find_author, find_date, is_meta_line
 
 _WORD = re.compile(r"\w+")
@@ -39,11 +40,7 @@ _WALL = re.compile(
 _BREADCRUMB = re.compile(r"^(?:home|start|inicio|accueil|startseite|anasayfa|главная)\s*(?:[>»/|›:]\s*)?(?P<rest>.*)$", re.IGNORECASE)
 # A seed of very common function words in the languages met most; each page adds its own.
 _COMMON_FUNCTION_WORDS = frozenset(
-    "the a an of to in and is was for on that with as it by at from be are has have he she they we you "
-    "i his her its this not but or said will would de la el en y que los las del un una por con para se "
-    "o do da em os das dos um uma com não il lo di e che per le du des et est dans une pas qui der die das "
-    "und ist nicht mit den ein eine zu von het een van ik je yang dan di ini itu dengan untuk ve bir bu "
-    "ile için da и в не на что с по как".split()
+    ["the", "a", "an", "of", "to", "in", "and", "is", "was", "for", "on", "that", "with", "as", "it", "by", "at", "from", "be", "are", "has", "have", "he", "she", "they", "we", "you", "i", "his", "her", "its", "this", "not", "but", "or", "said", "will", "would", "de", "la", "el", "en", "y", "que", "los", "las", "del", "un", "una", "por", "con", "para", "se", "o", "do", "da", "em", "os", "das", "dos", "um", "uma", "com", "não", "il", "lo", "di", "e", "che", "per", "le", "du", "des", "et", "est", "dans", "une", "pas", "qui", "der", "die", "das", "und", "ist", "nicht", "mit", "den", "ein", "eine", "zu", "von", "het", "een", "van", "ik", "je", "yang", "dan", "di", "ini", "itu", "dengan", "untuk", "ve", "bir", "bu", "ile", "için", "da", "и", "в", "не", "на", "что", "с", "по", "как"]
 )
 _OPEN_QUOTES = "“«„"
 _CLOSE_QUOTES = "”»“"
@@ -210,15 +207,16 @@ def _find_title(lines: Sequence[_Line], prose: Sequence[bool], start: int, body_
         line = lines[i]
         if i >= start and prose[i]:
             continue
-        if line.junk or line.bullet or is_meta_line(line.text) or _BREADCRUMB.match(line.text) and line.size <= 6:
+        if line.junk or line.bullet or is_meta_line(line.text) or (_BREADCRUMB.match(line.text) and line.size <= 6):
             continue
-        if not 3 <= line.size <= 30 or _SENTENCE_END.search(line.text) and not line.text.endswith("?"):
+        if not 3 <= line.size <= 30 or (_SENTENCE_END.search(line.text) and not line.text.endswith("?")):
             continue
         words = _content_words(line.text, fw)
         if not words:
             continue
         overlap = sum(1 for w in words if body_words[w] > 0) / len(words)
-        closeness = 1.0 - (start - i) / 50 if i < start else 0.6
+        # A line inside the body is the headline only when nothing before the body could be.
+        closeness = 1.0 - (start - i) / 50 if i < start else -1.0
         score = overlap * 2 + closeness
         if score > best_score:
             best, best_score = i, score
@@ -266,7 +264,15 @@ def parse_dump(text: str) -> DumpParts:
             body_words.update(_content_words(line.text, fw))
 
     title_at = _find_title(lines, prose, start, body_words, fw)
+    first = lines[0]
+    if start <= 2 and not (prose[0] or first.junk or first.bullet or _BREADCRUMB.match(first.text)) and first.size <= 30:
+        title_at = 0  # a file that opens with its headline, as saved articles do
     title = lines[title_at].text if title_at >= 0 else ""
+    # A clean article file (headline on the first line, no page furniture) is all article:
+    # there, runs of short lines are lists or tables, not menus.
+    clean = title_at == 0 and not any(line.junk or _WALL.match(line.text) for line in lines)
+    if clean:
+        start, end = 1, len(lines)
     # A list introduced by the last paragraph ("Tour dates:") belongs to it.
     while end < len(lines) and listed[end]:
         end += 1
@@ -283,6 +289,8 @@ def parse_dump(text: str) -> DumpParts:
     for i in range(start, end):
         line = lines[i]
         keep = prose[i] or _keep_short(lines, i, prose, body_words, fw, title)
+        if clean and not keep:  # a standfirst, or a line of a list or table
+            keep = i == start or (i > start and not prose[i - 1]) or (i + 1 < end and not prose[i + 1])
         if not keep and kept and not dropped_since_kept and i > start:
             keep = listed[i] or (line.joined and not line.junk and _continues(lines[i - 1].text, line.text))
         if i == title_at or (i < start + 3 and is_meta_line(line.text) and not prose[i]):
@@ -324,3 +332,30 @@ def _find_section(lines: Sequence[_Line]) -> str:
             parts = re.split(r"\s*[>»/|›]\s*", m.group("rest"))
             return parts[-1].strip()
     return ""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*<\[\]])")
+_MD_LINE_START = re.compile(r"^(#{1,6}\s|>|[+=]\s|-\s(?!\S))")
+
+
+def _escape(paragraph: str) -> str:
+    """Plain text as Markdown that renders as the same text (no accidental markup or raw HTML)."""
+    if paragraph.startswith("- "):  # a list item made from a dump bullet
+        return "- " + _MD_SPECIAL.sub(r"\\\1", paragraph[2:])
+    text = _MD_SPECIAL.sub(r"\\\1", paragraph)
+    return "\\" + text if _MD_LINE_START.match(text) else text
+
+
+def read_text_dump(text: str, source_file: str) -> Article | None:
+    """The article in a plain-text page dump, or None when nothing in it reads like one."""
+    parts = parse_dump(text)
+    if not parts.paragraphs:
+        return None
+    return Article(
+        title=parts.title or parts.paragraphs[0][:80],
+        source_file=source_file,
+        date=parts.date,
+        author=parts.author,
+        section=parts.section,
+        paragraphs=tuple(_escape(p) for p in parts.paragraphs),
+    )

@@ -1,0 +1,80 @@
+"""Time `rank_related` on synthetic briefs: `python benchmarks/bench_related.py [N]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # runnable as a script from any folder
+    sys.path.insert(0, str(ROOT))
+
+from briefgen.related import RelDoc, rank_related  # noqa: E402
+
+_SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "da", "fe", "gu", "ha", "jo",
+              "pe", "qui", "ber", "tor", "lan", "mar", "dis", "con", "pro", "ist", "ment", "ing")
+_FUNCTION = ("the", "of", "and", "to", "a", "in", "that", "is", "was", "for", "on", "with", "as",
+             "by", "he", "it", "said", "at", "from", "his", "an", "be", "has", "have", "which")
+
+
+def _words(rng: np.random.Generator, count: int) -> np.ndarray:
+    """`count` distinct pseudo-words built from syllables."""
+    seen: dict[str, None] = {}
+    while len(seen) < count:
+        parts = rng.integers(0, len(_SYLLABLES), size=(count, 4))
+        sizes = rng.integers(2, 5, size=count)
+        for row, size in zip(parts, sizes, strict=True):
+            seen.setdefault("".join(_SYLLABLES[p] for p in row[:size]), None)
+    return np.array(list(seen)[:count])
+
+
+def synthetic_briefs(n: int, *, topics: int = 300, seed: int = 0) -> list[RelDoc]:
+    """Briefs of 400-700 words: Zipf-distributed common words mixed with topic words."""
+    rng = np.random.default_rng(seed)
+    vocab = _words(rng, 40_000)
+    general = np.concatenate([np.array(_FUNCTION), vocab[:20_000]])
+    zipf = 1.0 / np.arange(1, len(general) + 1)
+    zipf /= zipf.sum()
+    topic_words = vocab[20_000 : 20_000 + topics * 60].reshape(topics, 60)
+    start = dt.date(2024, 1, 1)
+    docs = []
+    for i in range(n):
+        topic = int(rng.integers(topics))
+        length = int(rng.integers(400, 701))
+        n_topic = length * 3 // 10  # 30% of words carry the story
+        words = np.concatenate([rng.choice(general, size=length - n_topic, p=zipf),
+                                rng.choice(topic_words[topic], size=n_topic)])
+        rng.shuffle(words)
+        ents = {f"places/p{topic % 40}", *(f"people/t{topic}-{int(e)}"
+                                          for e in rng.integers(0, 8, size=3))}
+        if rng.random() < 0.5:
+            ents.add("organizations/un")  # a very common entity, weak evidence
+        docs.append(RelDoc(
+            id=f"brief-{i:05d}", title=" ".join(words[:8]).capitalize(),
+            summary=" ".join(words[8:60]), body=" ".join(words[8:]),
+            tags=(f"topic-{topic}", f"area-{topic % 25}"), entities=tuple(sorted(ents)),
+            entity_labels={e: e.split("/")[1].upper() for e in ents},
+            date=start + dt.timedelta(days=int(rng.integers(0, 730))),
+        ))
+    return docs
+
+
+def main() -> None:
+    """Generate the briefs, then time one full ranking."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    docs = synthetic_briefs(n)
+    words = sum(len(d.body.split()) for d in docs) / n
+    began = time.perf_counter()
+    ranked = rank_related(docs, k=5)
+    took = time.perf_counter() - began
+    linked = sum(len(v) for v in ranked.values())
+    print(f"rank_related: {n} briefs, {words:.0f} words on average, {linked} links "
+          f"in {took:.2f} seconds")
+
+
+if __name__ == "__main__":
+    main()

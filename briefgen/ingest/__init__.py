@@ -1,0 +1,229 @@
+"""``briefgen ingest``: raw articles (page dumps, HTML, feeds, Markdown) become briefs."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from briefgen.errors import Diagnostic, diag
+from briefgen.ingest.article import Article
+from briefgen.ingest.writer import (
+    article_to_brief_text,
+    brief_name,
+    enrich,
+    read_identity,
+    write_brief,
+)
+
+__all__ = ["KINDS", "MAX_BYTES", "Article", "IngestReport", "article_to_brief_text", "read_input", "run_ingest"]
+
+KINDS = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+MAX_BYTES = 20 * 1024 * 1024  # a page dump or feed this big is not an article
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestReport:
+    """What one ingest run did: brief paths by outcome, failed inputs and every diagnostic."""
+
+    created: tuple[Path, ...] = ()
+    updated: tuple[Path, ...] = ()
+    unchanged: tuple[Path, ...] = ()
+    skipped: tuple[tuple[Path, str], ...] = ()  # (brief, why it was left alone)
+    failed: tuple[Path, ...] = ()  # inputs that gave no brief
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no input failed."""
+        return not self.failed and not any(d.severity == "error" for d in self.diagnostics)
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` lies in ``folder`` (both resolved)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def collect_inputs(paths: Iterable[Path], out_dir: Path) -> tuple[tuple[Path, ...], tuple[Diagnostic, ...]]:
+    """Input files in a stable order: files as given, folders walked for known kinds, outputs left out."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in KINDS and not _is_inside(child, out_dir):
+                    found.append(child)
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(diag(str(path), 0, 0, "BG-IN001", "no such file or folder"))
+    return tuple(dict.fromkeys(found)), tuple(problems)
+
+
+def decode(data: bytes, name: str) -> tuple[str | None, Diagnostic | None]:
+    """The text of an input file in whatever encoding it uses, or the reason it has none."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError:
+                break
+    if b"\x00" in data[:8192]:
+        return None, diag(name, 0, 0, "BG-IN004", "binary file, not text", "ingest reads .txt, .html, feeds and .md")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            return None, diag(name, 0, 0, "BG-IN005", "unknown text encoding", "save the file as UTF-8")
+        text = str(best)
+    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        return None, diag(name, 0, 0, "BG-IN004", "binary file, not text", "ingest reads .txt, .html, feeds and .md")
+    return text, None
+
+
+def _sniff(path: Path, text: str) -> str:
+    """The kind of an input: by extension, else by a look at its first bytes."""
+    kind = KINDS.get(path.suffix.lower())
+    if kind:
+        return kind
+    head = text.lstrip()[:512].lower()
+    if head.startswith(("<rss", "<feed")) or (head.startswith("<?xml") and ("<rss" in head or "<feed" in head)):
+        return "feed"
+    if head.startswith(("<!doctype html", "<html")):
+        return "html"
+    return "markdown" if head.startswith("---") else "text"
+
+
+def read_input(path: Path) -> tuple[tuple[Article, ...], tuple[Diagnostic, ...]]:
+    """Every article in one input file, or diagnostics saying why there is none."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            limit = MAX_BYTES // (1024 * 1024)
+            return (), (diag(name, 0, 0, "BG-IN003", f"file too large ({size} bytes; the limit is {limit} MB)"),)
+        data = path.read_bytes()
+    except OSError as exc:
+        return (), (diag(name, 0, 0, "BG-IN001", f"cannot read file: {exc.strerror or exc}"),)
+    if not data.strip():
+        return (), (diag(name, 0, 0, "BG-IN002", "empty file"),)
+    text, problem = decode(data, name)
+    if text is None:
+        return (), (problem,) if problem else ()
+    kind = _sniff(path, text)
+    if kind == "feed":
+        from briefgen.ingest.feed import read_feed
+
+        return read_feed(data, name)
+    if kind == "markdown":
+        from briefgen.ingest.markdown import read_markdown
+
+        article, problems = read_markdown(text, name)
+        return ((article,) if article else ()), problems
+    if kind == "html":
+        from briefgen.ingest.html import read_html
+
+        found = read_html(text, name)
+    else:
+        from briefgen.ingest.textdump import read_text_dump
+
+        found = read_text_dump(text, name)
+    if found is None or not found.paragraphs:
+        return (), (diag(name, 0, 0, "BG-IN006", "no article text found"),)
+    return (found,), ()
+
+
+def _file_date(path: Path) -> dt.date:
+    """The input's modification date (UTC): stable across re-runs, unlike the clock."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
+
+
+def _choose_path(out_dir: Path, name: str, identity: tuple[str, str], claimed: set[Path]) -> Path:
+    """A free ``<name>.md`` in ``out_dir``, or the brief this same input wrote there before."""
+    number = 1
+    while True:
+        candidate = out_dir / (f"{name}.md" if number == 1 else f"{name}-{number}.md")
+        if candidate not in claimed and (not candidate.exists() or read_identity(candidate) == identity):
+            return candidate
+        number += 1
+
+
+def run_ingest(
+    paths: Sequence[Path],
+    out_dir: Path,
+    *,
+    force: bool = False,
+    date: dt.date | None = None,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int, Path], None] | None = None,
+) -> IngestReport:
+    """Ingest every input into ``out_dir``; one bad file never stops the others."""
+    inputs, problems = collect_inputs(paths, out_dir)
+    diagnostics = list(problems)
+    failed: list[Path] = [Path(d.pos.path) for d in problems]
+    outcomes: dict[str, list[Path]] = {"created": [], "updated": [], "unchanged": []}
+    skipped: list[tuple[Path, str]] = []
+    claimed: set[Path] = set()
+    for index, path in enumerate(inputs, start=1):
+        articles, found = read_input(path)
+        diagnostics.extend(found)
+        if not articles:
+            failed.append(path)
+        retrieved = (date or _file_date(path)) if articles else None
+        for article in articles:
+            when = article.date or retrieved
+            assert when is not None
+            article = enrich(replace(article, title=article.title or path.stem))
+            text = article_to_brief_text(article, date=when, retrieved=retrieved)
+            target = _choose_path(out_dir, brief_name(article, when), (article.source_file, article.source_url), claimed)
+            claimed.add(target)
+            try:
+                result = write_brief(target, text, force=force, dry_run=dry_run)
+            except OSError as exc:
+                diagnostics.append(diag(str(target), 0, 0, "BG-IN010", f"cannot write brief: {exc.strerror or exc}"))
+                failed.append(path)
+                continue
+            if result.outcome == "skipped":
+                skipped.append((target, result.reason))
+                diagnostics.append(diag(str(target), 0, 0, "BG-IN009", result.reason, severity="warning"))
+            else:
+                outcomes[result.outcome].append(target)
+        if on_progress is not None:
+            on_progress(index, len(inputs), path)
+    return IngestReport(
+        created=tuple(outcomes["created"]),
+        updated=tuple(outcomes["updated"]),
+        unchanged=tuple(outcomes["unchanged"]),
+        skipped=tuple(skipped),
+        failed=tuple(dict.fromkeys(failed)),
+        diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
+    )

