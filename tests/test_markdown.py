@@ -1,0 +1,63 @@
+"""Markdown plugins: wikilinks, entity auto-links, .md link rewriting, sanitising."""
+
+from __future__ import annotations
+
+from briefgen.markdown import make_markdown, render_body
+from briefgen.mdplugins.entitylinks import EntityLink
+
+MD = make_markdown()
+TURKEY = EntityLink(key="places/turkey", name="Turkey", url="../entities/places/turkey.html")
+TURKIYE = EntityLink(key="places/turkey", name="Türkiye", url="../entities/places/turkey.html")
+NATO = EntityLink(key="organizations/nato", name="NATO", url="../entities/organizations/nato.html")
+
+
+def render(text: str, **kwargs: object) -> str:
+    return render_body(MD, text, **kwargs)  # type: ignore[arg-type]
+
+
+def test_first_mention_only_and_once_per_entity() -> None:
+    html = render("Türkiye and NATO met. Turkey said NATO was ready.",
+                  entity_links=(TURKEY, TURKIYE, NATO))
+    assert html.count('class="entity-link"') == 2
+    assert '<a href="../entities/places/turkey.html" class="entity-link">Türkiye</a>' in html
+    assert html.count("NATO</a>") == 1
+
+
+def test_not_in_headings_links_code_or_inside_words() -> None:
+    html = render("# Turkey today\n\n[Turkey](https://example.org) `Turkey` Turkeys XTurkey "
+                  "and then Turkey.", entity_links=(TURKEY,))
+    assert "<h1>Turkey today</h1>" in html
+    assert '<a href="https://example.org">Turkey</a>' in html
+    assert "<code>Turkey</code>" in html
+    assert "Turkeys XTurkey and then " in html
+    assert html.count('class="entity-link"') == 1
+    assert html.rstrip().endswith('<a href="../entities/places/turkey.html" '
+                                  'class="entity-link">Turkey</a>.</p>')
+
+
+def test_wikilinks_resolved_and_missing() -> None:
+    html = render("See [[a-b]], [[a-b|the label]] and [[gone]].",
+                  wikilinks={"a-b": ("a-b.html", "Title <AB>")})
+    assert '<a class="wikilink" href="a-b.html">Title &lt;AB&gt;</a>' in html
+    assert '<a class="wikilink" href="a-b.html">the label</a>' in html
+    assert '<span class="wikilink-missing">gone</span>' in html
+
+
+def test_wikilink_inside_code_is_text() -> None:
+    html = render("`[[a-b]]`\n\n```\n[[a-b]]\n```\n", wikilinks={"a-b": ("a-b.html", "T")})
+    assert "wikilink" not in html and html.count("[[a-b]]") == 2
+
+
+def test_md_links_rewritten() -> None:
+    html = render("[earlier](2026-01-01-earlier.md#part) [site](https://x.org/a.md)",
+                  resolve_md=lambda p: "earlier.html" if p == "2026-01-01-earlier.md" else None)
+    assert 'href="earlier.html#part"' in html and 'href="https://x.org/a.md"' in html
+
+
+def test_raw_html_and_unsafe_urls_are_removed() -> None:
+    html = render('<script>alert(1)</script><img src=x onerror="alert(1)">'
+                  '[x](javascript:alert(1)) <a href="data:text/html,hi">d</a> <b>ok</b>\n\n'
+                  '<iframe src="https://evil.example"></iframe><style>body{}</style>')
+    for bad in ("<script", "onerror", 'href="javascript:', "data:text", "<iframe", "<style"):
+        assert bad not in html
+    assert "<b>ok</b>" in html
