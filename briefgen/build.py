@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen import feeds
+from briefgen import feeds, search
 from briefgen.config import Config
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.link import LinkGraph, build_graph
@@ -66,8 +67,20 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None) -> Bu
     result = build_site(config)
     if result.errors:
         raise BriefgenError(result.diagnostics)
-    write_site(result.outputs, config.path(config.output_dir), finish=finish)
-    return result
+    late: list[Diagnostic] = []
+
+    def finish_stage(stage: Path) -> None:
+        # The index is built inside the staging folder, so search and pages swap in together.
+        if config.search:
+            late.extend(search.index_site(stage, where=config.output_dir))
+        if finish is not None:
+            finish(stage)
+
+    write_site(result.outputs, config.path(config.output_dir), finish=finish_stage)
+    if not late:
+        return result
+    return dataclasses.replace(result, diagnostics=tuple(sorted(
+        (*result.diagnostics, *late), key=Diagnostic.sort_key)))
 
 
 def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:
@@ -147,4 +160,4 @@ def _index_json(graph: LinkGraph) -> bytes:
                         for r in graph.related.get(slug, ())],
             "backlinks": list(graph.backlinks.get(slug, ())),
         })
-    return (json.dumps({"briefs": briefs}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps({"briefs": briefs}, ensure_ascii=False) + "\n").encode("utf-8")

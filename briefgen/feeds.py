@@ -128,7 +128,7 @@ def json_feed(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
         }
         for brief, path, body in items
     ]
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def sitemap(site_url: str, pages: Mapping[str, str]) -> bytes:

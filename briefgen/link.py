@@ -111,12 +111,14 @@ def build_graph(
     entities, brief_entities, name_index = _index_entities(ordered, entity_defs)
     tags = _index_tags(ordered)
     related = _rank(ordered, entities, brief_entities, related_count, half_life_days)
+    rank = {slug: i for i, slug in enumerate(order)}
     graph = LinkGraph(
         order=order,
         briefs=by_slug,
         wikilinks=wikilinks,
-        backlinks={s: tuple(x for x in order if x in back[s]) for s in order},
-        follow_ups={s: tuple(reversed([x for x in order if x in follow[s]])) for s in order},
+        backlinks={s: tuple(sorted(back.get(s, ()), key=rank.__getitem__)) for s in order},
+        follow_ups={s: tuple(sorted(follow.get(s, ()), key=rank.__getitem__, reverse=True))
+                    for s in order},
         related=related,
         entities=entities,
         brief_entities=brief_entities,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from briefgen.views import brief_path, entity_path
 def render_bodies(graph: LinkGraph, *, autolink: bool = True) -> dict[str, str]:
     """Each published brief's body as safe HTML, with links relative to its own page."""
     md = make_markdown()
+    by_path = {b.path: b.slug for b in graph.briefs.values()}
     bodies: dict[str, str] = {}
     for slug in graph.order:
         brief = graph.briefs[slug]
@@ -28,7 +30,7 @@ def render_bodies(graph: LinkGraph, *, autolink: bool = True) -> dict[str, str]:
             md, brief.body,
             wikilinks=_wikilink_table(brief, graph),
             entity_links=_entity_links(brief, graph) if autolink else (),
-            resolve_md=_md_resolver(brief, graph),
+            resolve_md=_md_resolver(brief, by_path),
         )
     return bodies
 
@@ -53,10 +55,7 @@ def _entity_links(brief: Brief, graph: LinkGraph) -> tuple[EntityLink, ...]:
     return tuple(links)
 
 
-def _md_resolver(brief: Brief, graph: LinkGraph) -> Any:
-    import posixpath
-
-    by_path = {b.path: b.slug for b in graph.briefs.values()}
+def _md_resolver(brief: Brief, by_path: Mapping[str, str]) -> Callable[[str], str | None]:
     here = brief_path(brief.slug)
     folder = posixpath.dirname(brief.path)
 

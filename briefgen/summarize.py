@@ -8,7 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from briefgen.nlp.lexicon import CONTEXT_OPENERS, STOPWORDS
+import numpy as np
+
+from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
 from briefgen.nlp.sentences import split_sentences, word_count, words
 
 __all__ = ["split_sentences", "summarize"]
@@ -25,6 +27,7 @@ _LENGTH_NORM = 40
 _MIN_WORDS = 6  # shorter sentences are captions, datelines or fragments
 _REDUNDANT = 0.6  # cosine above which a candidate repeats a chosen sentence
 _KEY_POINT_MAX_WORDS = 30
+_MAX_KEY_POINTS = 5
 _DAMPING = 0.85
 _ITERATIONS = 30
 
@@ -33,7 +36,11 @@ _CONTEXT_PHRASES = re.compile(
     r"|^(?:the|this|that|these|those)\s+(?:comments?|remarks?|move|statement|claims?|decision)\b",
     re.IGNORECASE,
 )
-_QUOTE_CHARS = "\"“”„«»"
+_CONNECTIVE_LEAD = re.compile(r"([A-Za-z]+)(?:\s+far)?,?\s+(?=\w)")
+# Where a long sentence can be cut and still say something: before a subordinate clause.
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:;|\s[–—-]\s|,\s+(?:which|while|since|although|though|but|as|because|despite|after)\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,32 +93,55 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
 def _centrality(sents: Sequence[_Sentence]) -> list[float]:
     """PageRank over the sentence similarity graph, scaled so the top sentence is 1."""
     n = len(sents)
-    weights = [[0.0] * n for _ in range(n)]
+    weights = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            weights[i][j] = weights[j][i] = _overlap(sents[i].terms, sents[j].terms)
-    out_sum = [sum(row) for row in weights]
-    rank = [1.0 / n] * n if n else []
+            weights[i, j] = weights[j, i] = _overlap(sents[i].terms, sents[j].terms)
+    out_sum = weights.sum(axis=1, keepdims=True)
+    transition = np.divide(weights, out_sum, out=np.zeros_like(weights), where=out_sum > 0)
+    rank = np.full(n, 1.0 / n)
     for _ in range(_ITERATIONS):
-        rank = [
-            (1 - _DAMPING) / n
-            + _DAMPING * sum(weights[j][i] * rank[j] / out_sum[j] for j in range(n) if out_sum[j])
-            for i in range(n)
-        ]
-    top = max(rank, default=0.0)
-    return [r / top for r in rank] if top else [0.0] * n
+        rank = (1 - _DAMPING) / n + _DAMPING * (transition.T @ rank)
+    top = float(rank.max()) if n else 0.0
+    return [float(r) / top for r in rank] if top else [0.0] * n
+
+
+def _balanced_quotes(text: str) -> bool:
+    """False for a sentence cut out of a longer quote (an unmatched quote mark)."""
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
 
 
 def _stands_alone(text: str, is_first: bool) -> bool:
     """False for sentences that lean on earlier text or are fragments of a quote."""
     first = re.match(r"[\"'“‘(]*([^\W\d_]+)", text)
-    if not first:
+    if not first or not _balanced_quotes(text):
         return False
     if not is_first and (first.group(1).lower() in CONTEXT_OPENERS or _CONTEXT_PHRASES.match(text)):
         return False
-    if text[0] in _QUOTE_CHARS and text.count(text[0]) + text.count("”") < 2:
-        return False  # a sentence cut out of a longer quote
     return not text.rstrip().endswith((":", ",", ";"))
+
+
+def _as_point(text: str) -> str:
+    """A short, self-contained bullet from a sentence, or "" when none can be made."""
+    if not _balanced_quotes(text) or _CONTEXT_PHRASES.match(text):
+        return ""
+    # "However, it may be too early ..." -> "It may be too early ...": the link word needs
+    # the sentence before, the claim does not.
+    match = _CONNECTIVE_LEAD.match(text)
+    if match and match.group(1).lower() in CONNECTIVES:
+        rest = text[match.end() :]
+        text = rest[:1].upper() + rest[1:]
+    first = re.match(r"[\"'“‘(]*([^\W\d_]+)", text)
+    if not first or first.group(1).lower() in CONTEXT_OPENERS or not text[0].isupper():
+        return ""
+    if word_count(text) > _KEY_POINT_MAX_WORDS:
+        cut = _CLAUSE_BREAK.search(text, pos=len(" ".join(text.split()[:8])))
+        if not cut:
+            return ""
+        text = text[: cut.start()].rstrip(" ,;") + "."
+        if word_count(text) > _KEY_POINT_MAX_WORDS or not _balanced_quotes(text):
+            return ""
+    return text
 
 
 def _sentences(paragraphs: Sequence[str]) -> list[_Sentence]:
@@ -128,7 +158,7 @@ def _scores(title: str, sents: Sequence[_Sentence]) -> list[float]:
     central = _centrality(sents)
     title_terms = _terms(title)
     scores = []
-    for s, c in zip(sents, central):
+    for s, c in zip(sents, central, strict=True):
         lead = math.exp(-_LEAD_DECAY * s.index)
         head = _cosine(s.terms, title_terms) if title_terms else 0.0
         length = min(s.n_words, _LENGTH_NORM) / _LENGTH_NORM
@@ -167,8 +197,21 @@ def summarize(
     if not usable:  # a very short or odd text: fall back to its best sentence
         usable = order[:1]
     summary = sorted(_pick(usable, max_sentences, max_words), key=lambda s: s.index)
-    rest = [s for s in usable if s not in summary and s.n_words <= _KEY_POINT_MAX_WORDS]
-    points = sorted(_pick(rest, 5, 0, summary), key=lambda s: s.index)
-    if not points:
-        points = summary
-    return " ".join(s.text for s in summary), tuple(s.text for s in points)
+    return " ".join(s.text for s in summary), _key_points(order, summary)
+
+
+def _key_points(order: Sequence[_Sentence], summary: Sequence[_Sentence]) -> tuple[str, ...]:
+    """Up to five short bullets from the best sentences the summary does not already say."""
+    chosen = {s.index for s in summary}
+    points: list[tuple[int, str, Counter[str]]] = []
+    for s in order:
+        if len(points) >= _MAX_KEY_POINTS:
+            break
+        text = "" if s.index in chosen or s.n_words < _MIN_WORDS else _as_point(s.text)
+        terms = _terms(text)
+        others = [p[2] for p in points] + [c.terms for c in summary]
+        if text and all(_cosine(terms, other) <= _REDUNDANT for other in others):
+            points.append((s.index, text, terms))
+    if not points:  # nothing else to say: the summary sentences are the points
+        return tuple(s.text for s in summary)
+    return tuple(text for _, text, _ in sorted(points))

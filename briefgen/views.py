@@ -175,33 +175,55 @@ def plan_pages(config: Config, graph: LinkGraph,
                               source=brief.path,
                               view={"kind": "brief", **brief_view(brief, graph,
                                                                   bodies[brief.slug])}))
-    pages.extend(_tag_pages(graph, cards))
-    pages.extend(_entity_pages(graph, cards))
+    pages.extend(_tag_pages(graph, cards, per_page))
+    pages.extend(_entity_pages(graph, cards, per_page))
     pages.extend(_edition_pages(briefs, cards))
+    if config.search:
+        pages.append(_search_page(graph))
     pages.append(PageSpec(path="404.html", template="404.html",
                           view={"kind": "404", "title": "Page not found",
                                 "latest": [cards[b.slug] for b in briefs[:5]]}))
     return pages
 
 
-def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
-    tags = sorted(graph.tags.values(), key=lambda t: (-len(t.briefs), t.slug))
+def paged_path(first: str, number: int) -> str:
+    """Page ``number`` of a paginated listing whose first page is ``first`` (``x/y.html``)."""
+    return first if number == 1 else f"{first.removesuffix('.html')}/page-{number}.html"
+
+
+def _paginate(first: str, slugs: Sequence[str], per_page: int) -> list[dict[str, Any]]:
+    """Split a long list of briefs into pages, with paths and newer/older links."""
+    total = max(1, math.ceil(len(slugs) / per_page))
+    return [{
+        "path": paged_path(first, n), "number": n, "total": total,
+        "slugs": slugs[(n - 1) * per_page : n * per_page],
+        "newer_path": paged_path(first, n - 1) if n > 1 else "",
+        "older_path": paged_path(first, n + 1) if n < total else "",
+    } for n in range(1, total + 1)]
+
+
+def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
+               per_page: int) -> list[PageSpec]:
     pages = [PageSpec(path="tags/index.html", template="tags.html", view={
         "kind": "tags", "title": "Tags",
         "tags": [{"name": t.name, "path": tag_path(t.slug), "count": len(t.briefs)}
                  for t in sorted(graph.tags.values(), key=lambda t: t.slug)],
-        "top": [{"name": t.name, "path": tag_path(t.slug), "count": len(t.briefs)}
-                for t in tags[:12]],
     })]
     for tag in graph.tags.values():
-        pages.append(PageSpec(path=tag_path(tag.slug), template="tag.html", view={
-            "kind": "tag", "title": f"Tag: {tag.name}", "name": tag.name, "slug": tag.slug,
-            "days": group_by_day([cards[s] for s in tag.briefs]), "count": len(tag.briefs),
-        }))
+        for part in _paginate(tag_path(tag.slug), tag.briefs, per_page):
+            suffix = f", page {part['number']}" if part["number"] > 1 else ""
+            pages.append(PageSpec(path=part["path"], template="tag.html", view={
+                "kind": "tag", "title": f"Tag: {tag.name}{suffix}", "name": tag.name,
+                "slug": tag.slug, "count": len(tag.briefs),
+                "feed_path": f"tags/{tag.slug}.xml",
+                "days": group_by_day([cards[s] for s in part["slugs"]]),
+                **{k: part[k] for k in ("number", "total", "newer_path", "older_path")},
+            }))
     return pages
 
 
-def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
+def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
+                  per_page: int) -> list[PageSpec]:
     groups = []
     for kind in ENTITY_KINDS:
         members = sorted((e for e in graph.entities.values() if e.kind == kind),
@@ -214,18 +236,27 @@ def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]]) -> list
                       view={"kind": "entities", "title": "People, organisations and places",
                             "groups": groups})]
     for info in graph.entities.values():
-        pages.append(PageSpec(path=entity_path(info.key), template="entity.html", view={
-            "kind": "entity", "title": info.name, "name": info.name, "key": info.key,
-            "entity_kind": info.kind, "kind_label": ENTITY_KIND_LABELS[info.kind],
-            "aliases": list(info.aliases), "description": info.description,
-            "count": len(info.briefs),
-            "days": group_by_day([cards[s] for s in info.briefs]),
-            "quotes": [{"text": q.text, "speaker": q.speaker, **_link(graph.briefs[s])}
-                       for s, q in info.quotes],
-            "co_mentions": [{"name": graph.entities[k].name, "path": entity_path(k), "count": n}
-                            for k, n in info.co_mentions],
-        }))
+        for part in _paginate(entity_path(info.key), info.briefs, per_page):
+            first = part["number"] == 1
+            pages.append(PageSpec(path=part["path"], template="entity.html", view={
+                "kind": "entity", "name": info.name, "key": info.key,
+                "title": info.name + ("" if first else f", page {part['number']}"),
+                "entity_kind": info.kind, "kind_label": ENTITY_KIND_LABELS[info.kind],
+                "aliases": list(info.aliases), "description": info.description,
+                "count": len(info.briefs), "feed_path": f"entities/{info.key}.xml",
+                "timeline": [_timeline_item(cards[s]) for s in part["slugs"]],
+                # Quotes and co-mentions summarise the whole entity: first page only.
+                "quotes": [{"text": q.text, "speaker": q.speaker, **_link(graph.briefs[s])}
+                           for s, q in info.quotes[:20]] if first else [],
+                "co_mentions": [{"name": graph.entities[k].name, "path": entity_path(k),
+                                 "count": n} for k, n in info.co_mentions] if first else [],
+                **{k: part[k] for k in ("number", "total", "newer_path", "older_path")},
+            }))
     return pages
+
+
+def _timeline_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ("title", "path", "date", "date_human", "summary", "source")}
 
 
 def _edition_pages(briefs: Sequence[Brief],
@@ -249,3 +280,21 @@ def _edition_pages(briefs: Sequence[Brief],
             if older else None,
         }))
     return pages
+
+
+def _search_page(graph: LinkGraph) -> PageSpec:
+    """The search page; its filter choices are every tag, entity and section of the digest."""
+    def options(names: set[str]) -> list[str]:
+        return sorted(names, key=lambda n: (n.casefold(), n))
+
+    filters = [
+        {"name": "tag", "label": "Tag", "options": options({t.name for t in graph.tags.values()})},
+        {"name": "entity", "label": "Person, organisation or place",
+         "options": options({e.name for e in graph.entities.values()})},
+        {"name": "section", "label": "Section",
+         "options": options({b.section for b in graph.briefs.values() if b.section})},
+    ]
+    return PageSpec(path="search.html", template="search.html", view={
+        "kind": "search", "title": "Search", "count": len(graph.order),
+        "filters": [f for f in filters if f["options"]],
+    })

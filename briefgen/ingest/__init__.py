@@ -18,7 +18,15 @@ from briefgen.ingest.writer import (
     write_brief,
 )
 
-__all__ = ["KINDS", "MAX_BYTES", "Article", "IngestReport", "article_to_brief_text", "read_input", "run_ingest"]
+__all__ = [
+    "KINDS",
+    "MAX_BYTES",
+    "Article",
+    "IngestReport",
+    "article_to_brief_text",
+    "read_input",
+    "run_ingest",
+]
 
 KINDS = {
     ".txt": "text",
@@ -68,15 +76,22 @@ def _is_inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def collect_inputs(paths: Iterable[Path], out_dir: Path) -> tuple[tuple[Path, ...], tuple[Diagnostic, ...]]:
-    """Input files in a stable order: files as given, folders walked for known kinds, outputs left out."""
+def collect_inputs(
+    paths: Iterable[Path], out_dir: Path
+) -> tuple[tuple[Path, ...], tuple[Diagnostic, ...]]:
+    """Input files in a stable order: files as given, folders walked, outputs left out."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in KINDS and not _is_inside(child, out_dir):
+                if (
+                    child.is_file()
+                    and not hidden
+                    and child.suffix.lower() in KINDS
+                    and not _is_inside(child, out_dir)
+                ):
                     found.append(child)
         elif path.is_file():
             found.append(path)
@@ -94,7 +109,14 @@ def decode(data: bytes, name: str) -> tuple[str | None, Diagnostic | None]:
             except UnicodeDecodeError:
                 break
     if b"\x00" in data[:8192]:
-        return None, diag(name, 0, 0, "BG-IN004", "binary file, not text", "ingest reads .txt, .html, feeds and .md")
+        return None, diag(
+            name,
+            0,
+            0,
+            "BG-IN004",
+            "binary file, not text",
+            "ingest reads .txt, .html, feeds and .md",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,11 +124,20 @@ def decode(data: bytes, name: str) -> tuple[str | None, Diagnostic | None]:
 
         best = from_bytes(data).best()
         if best is None:
-            return None, diag(name, 0, 0, "BG-IN005", "unknown text encoding", "save the file as UTF-8")
+            return None, diag(
+                name, 0, 0, "BG-IN005", "unknown text encoding", "save the file as UTF-8"
+            )
         text = str(best)
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
     if controls > max(8, len(text[:8192]) // 50):
-        return None, diag(name, 0, 0, "BG-IN004", "binary file, not text", "ingest reads .txt, .html, feeds and .md")
+        return None, diag(
+            name,
+            0,
+            0,
+            "BG-IN004",
+            "binary file, not text",
+            "ingest reads .txt, .html, feeds and .md",
+        )
     return text, None
 
 
@@ -116,7 +147,9 @@ def _sniff(path: Path, text: str) -> str:
     if kind:
         return kind
     head = text.lstrip()[:512].lower()
-    if head.startswith(("<rss", "<feed")) or (head.startswith("<?xml") and ("<rss" in head or "<feed" in head)):
+    if head.startswith(("<rss", "<feed")) or (
+        head.startswith("<?xml") and ("<rss" in head or "<feed" in head)
+    ):
         return "feed"
     if head.startswith(("<!doctype html", "<html")):
         return "html"
@@ -130,7 +163,15 @@ def read_input(path: Path) -> tuple[tuple[Article, ...], tuple[Diagnostic, ...]]
         size = path.stat().st_size
         if size > MAX_BYTES:
             limit = MAX_BYTES // (1024 * 1024)
-            return (), (diag(name, 0, 0, "BG-IN003", f"file too large ({size} bytes; the limit is {limit} MB)"),)
+            return (), (
+                diag(
+                    name,
+                    0,
+                    0,
+                    "BG-IN003",
+                    f"file too large ({size} bytes; the limit is {limit} MB)",
+                ),
+            )
         data = path.read_bytes()
     except OSError as exc:
         return (), (diag(name, 0, 0, "BG-IN001", f"cannot read file: {exc.strerror or exc}"),)
@@ -172,7 +213,9 @@ def _choose_path(out_dir: Path, name: str, identity: tuple[str, str], claimed: s
     number = 1
     while True:
         candidate = out_dir / (f"{name}.md" if number == 1 else f"{name}-{number}.md")
-        if candidate not in claimed and (not candidate.exists() or read_identity(candidate) == identity):
+        if candidate not in claimed and (
+            not candidate.exists() or read_identity(candidate) == identity
+        ):
             return candidate
         number += 1
 
@@ -204,17 +247,28 @@ def run_ingest(
             assert when is not None
             article = enrich(replace(article, title=article.title or path.stem))
             text = article_to_brief_text(article, date=when, retrieved=retrieved)
-            target = _choose_path(out_dir, brief_name(article, when), (article.source_file, article.source_url), claimed)
+            target = _choose_path(
+                out_dir,
+                brief_name(article, when),
+                (article.source_file, article.source_url),
+                claimed,
+            )
             claimed.add(target)
             try:
                 result = write_brief(target, text, force=force, dry_run=dry_run)
             except OSError as exc:
-                diagnostics.append(diag(str(target), 0, 0, "BG-IN010", f"cannot write brief: {exc.strerror or exc}"))
+                diagnostics.append(
+                    diag(
+                        str(target), 0, 0, "BG-IN010", f"cannot write brief: {exc.strerror or exc}"
+                    )
+                )
                 failed.append(path)
                 continue
             if result.outcome == "skipped":
                 skipped.append((target, result.reason))
-                diagnostics.append(diag(str(target), 0, 0, "BG-IN009", result.reason, severity="warning"))
+                diagnostics.append(
+                    diag(str(target), 0, 0, "BG-IN009", result.reason, severity="warning")
+                )
             else:
                 outcomes[result.outcome].append(target)
         if on_progress is not None:

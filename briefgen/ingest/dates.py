@@ -12,7 +12,8 @@ _MONTHS: Mapping[str, int] = {
     name: number
     for number, names in enumerate(
         (
-            "january jan janvier janv enero ene gennaio genn januar jänner janeiro ocak января январь",
+            "january jan janvier janv enero ene gennaio genn januar jänner janeiro ocak "
+            "января январь",
             "february feb febr février févr febrero febbraio februar fevereiro fev şubat subat "
             "февраля февраль",
             "march mar mars marzo märz marz março mart марта март",
@@ -42,7 +43,7 @@ _MONTH_FIRST = re.compile(
     rf"\b{_MONTH_RE}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
+_ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?!\d)")
 _NUMERIC = re.compile(r"\b(?P<day>[0-3]?\d)[./](?P<month>[01]?\d)[./](?P<year>(?:19|20)\d\d)\b")
 
 _BYLINE = re.compile(
@@ -79,11 +80,13 @@ def find_date(text: str) -> dt.date | None:
                 best = (m.start(), found)
             break
     for pattern in (_ISO, _NUMERIC):
-        m = pattern.search(text)
-        if m:
-            found = _make(int(m.group("year")), int(m.group("month")), int(m.group("day")))
-            if found and (best is None or m.start() < best[0]):
-                best = (m.start(), found)
+        numeric = pattern.search(text)
+        if numeric:
+            found = _make(
+                int(numeric.group("year")), int(numeric.group("month")), int(numeric.group("day"))
+            )
+            if found and (best is None or numeric.start() < best[0]):
+                best = (numeric.start(), found)
     return best[1] if best else None
 
 
@@ -95,7 +98,7 @@ def find_author(line: str) -> str:
     name = m.group("name").strip(" .,-")
     words = name.split()
     # A byline names a person: a few capitalised words, not a sentence.
-    if not 1 <= len(words) <= 5 or not all(w[:1].isupper() for w in words if len(w) > 3):
+    if not 1 <= len(words) <= 5 or not (words[0][:1].isupper() and words[-1][:1].isupper()):
         return ""
     return name
 

@@ -19,6 +19,13 @@ def _entry_date(entry: Any) -> dt.date | None:
     return None
 
 
+def _entry_author(entry: Any) -> str:
+    """The author's name, without the e-mail address RSS puts first."""
+    detail = entry.get("author_detail") or {}
+    name = detail.get("name") or entry.get("author") or ""
+    return " ".join(str(name).split())
+
+
 def _entry_html(entry: Any) -> str:
     """The richest HTML the entry carries: full content, else the summary."""
     for content in entry.get("content") or ():
@@ -31,7 +38,7 @@ def _entry_article(entry: Any, feed_title: str, source_file: str, index: int) ->
     """One feed entry as an article, its HTML read like a page."""
     title = " ".join(str(entry.get("title") or "").split())
     html = _entry_html(entry)
-    page = f"<html><head><title></title></head><body><article>{sanitize_html(html)}</article></body></html>"
+    page = f"<html><body><article>{sanitize_html(html)}</article></body></html>"
     body = read_html(page, source_file)
     paragraphs = body.paragraphs if body else ()
     if not paragraphs and html.strip():
@@ -44,7 +51,7 @@ def _entry_article(entry: Any, feed_title: str, source_file: str, index: int) ->
         title=title or (paragraphs[0][:80] if paragraphs else ""),
         source_file=source_file,
         date=_entry_date(entry),
-        author=" ".join(str(entry.get("author") or "").split()),
+        author=_entry_author(entry),
         source_name=feed_title,
         source_url=link if link.startswith(("http://", "https://")) else "",
         categories=tags,

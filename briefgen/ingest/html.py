@@ -14,7 +14,10 @@ from briefgen.ingest.dates import find_date
 # object, svg...) is dropped with its content, and every event handler with it.
 _TAGS = frozenset(nh3.ALLOWED_TAGS | {"main", "section", "title"}) - {"img", "map", "area"}
 _ATTRIBUTES = {"*": {"class", "id", "lang"}, "a": {"href", "title"}, "time": {"datetime"}}
-_DROP_WITH_CONTENT = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "form"})
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "svg", "form"}
+)
+_MIN_WORDS = 8
 _MD_HEADING = re.compile(r"^#{1,6} ")
 _BAD_LINK = re.compile(r"\]\(\s*(?!https?:|mailto:|#|/)(?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
 
@@ -35,7 +38,12 @@ def safe_markdown(block: str) -> str:
     """Extracted Markdown with no HTML tag or non-web link left that a renderer could act on."""
     text = nh3.clean(block, tags=set(), clean_content_tags=set(_DROP_WITH_CONTENT))
     # nh3 escapes the text as HTML; turn it back into Markdown where "<" can never open a tag.
-    text = text.replace("&lt;", "\\<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
+    text = (
+        text.replace("&lt;", "\\<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+    )
     text = text.replace("&amp;", "&")
     return _BAD_LINK.sub("]", text)
 
@@ -83,13 +91,16 @@ def read_html(html: str, source_file: str) -> Article | None:
         include_tables=True,
         favor_precision=True,
     )
-    if not markdown or not markdown.strip():
+    # A few words (a lone "Home" link) are page furniture, not an article.
+    if not markdown or len(re.findall(r"\w+", markdown)) < _MIN_WORDS:
         return None
     blocks = _blocks(markdown)
     title = _clean_text(getattr(metadata, "title", "")) if metadata else ""
     if blocks and title and _MD_HEADING.sub("", blocks[0]).strip() == title:
         blocks = blocks[1:]  # the brief carries its title in the front matter
-    categories = tuple(_clean_text(c) for c in (getattr(metadata, "categories", None) or []) if _clean_text(c))
+    categories = tuple(
+        _clean_text(c) for c in (getattr(metadata, "categories", None) or []) if _clean_text(c)
+    )
     url = _clean_text(getattr(metadata, "url", "")) if metadata else ""
     return Article(
         title=title or (_MD_HEADING.sub("", blocks[0]) if blocks else ""),

@@ -1,4 +1,4 @@
-"""Read an existing Markdown note (with or without front matter); keep what it says, complete the rest."""
+"""Read a Markdown note (front matter optional): keep what it says, complete the rest."""
 
 from __future__ import annotations
 
@@ -13,11 +13,25 @@ from briefgen.errors import Diagnostic, diag
 from briefgen.ingest.article import Article
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 
-_FENCE = re.compile(r"^---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL | re.MULTILINE)
+_FENCE = re.compile(
+    r"^---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL | re.MULTILINE
+)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # Keys the brief writer produces itself; any other key is carried over untouched.
 _KNOWN = frozenset(
-    {"title", "date", "author", "section", "summary", "key_points", "tags", "entities", "quotes", "source", "ingest_hash"}
+    {
+        "title",
+        "date",
+        "author",
+        "section",
+        "summary",
+        "key_points",
+        "tags",
+        "entities",
+        "quotes",
+        "source",
+        "ingest_hash",
+    }
 )
 
 
@@ -68,7 +82,7 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
     body = text
     m = _FENCE.match(text)
     if m:
-        body = text[m.end():]
+        body = text[m.end() :]
         try:
             loaded = yaml.safe_load(m.group(1))
         except yaml.YAMLError as exc:
@@ -76,9 +90,19 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
             line = mark.line + 2 if mark is not None else 1  # +1 for the fence, +1 for 1-based
             col = mark.column + 1 if mark is not None else 0
             problem = getattr(exc, "problem", None) or str(exc)
-            return None, (diag(source_file, line, col, "BG-IN008", f"invalid front matter: {problem}"),)
+            return None, (
+                diag(source_file, line, col, "BG-IN008", f"invalid front matter: {problem}"),
+            )
         if loaded is not None and not isinstance(loaded, dict):
-            return None, (diag(source_file, 2, 1, "BG-IN008", "front matter must be a mapping of keys to values"),)
+            return None, (
+                diag(
+                    source_file,
+                    2,
+                    1,
+                    "BG-IN008",
+                    "front matter must be a mapping of keys to values",
+                ),
+            )
         meta = dict(loaded or {})
     body = body.lstrip("\n")
     title = str(meta.get("title") or "").strip()
@@ -86,9 +110,11 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
         heading = _HEADING.search(body)
         title = heading.group(1).strip() if heading else ""
         if heading and heading.start() == 0:
-            body = body[heading.end():].lstrip("\n")  # the title moves into the front matter
+            body = body[heading.end() :].lstrip("\n")  # the title moves into the front matter
     if not title and not body.strip():
-        return None, (diag(source_file, 1, 0, "BG-IN006", "the note has neither a title nor a body"),)
+        return None, (
+            diag(source_file, 1, 0, "BG-IN006", "the note has neither a title nor a body"),
+        )
     source = meta.get("source") if isinstance(meta.get("source"), Mapping) else {}
     assert isinstance(source, Mapping)
     summary = meta.get("summary")

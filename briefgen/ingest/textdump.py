@@ -20,12 +20,14 @@ _BRACKETED = re.compile(r"^\[[^\]]*\]$")
 # Lines that pages print around every article; the rest is judged by shape and content.
 _JUNK = re.compile(
     r"^(?:advertisement|advertising|anzeige|publicidad|pubblicità|publicité|реклама|reklam|iklan|"
-    r"sponsored(?: content)?|exit mobile version|skip to (?:main )?content|share(?: this)?(?: article| story)?:?|"
+    r"sponsored(?: content)?|exit mobile version|skip to (?:main )?content|"
+    r"share(?: this)?(?: article| story)?:?|"
     r"read more\b.*|related\b.*:.*|see also:.*|more from\b.*|recommended\b.*|you may also like.*|"
     r"(?:photo|image|picture|video|credit|source|foto|fotoğraf)\s*:.*|image \d+ of.*|\d+\s*/\s*\d+|"
     r"back to gallery|caption|close|loading\.*|comments?|\d+ comments?|leave a (?:comment|reply).*|"
     r"tags?:.*|filed under:?.*|categor(?:y|ies):.*|sign up\b.*|subscribe\b.*|newsletter\b.*|"
-    r"follow us\b.*|(?=.{0,100}$).*\b(?:subscri\w+|newsletter|sign up|log ?in)\b.*|(?:©|\(c\)|copyright\b).*|all rights reserved.*|"
+    r"follow us\b.*|(?=.{0,100}$).*\b(?:subscri\w+|newsletter|sign up|log ?in)\b.*|"
+    r"(?:©|\(c\)|copyright\b).*|all rights reserved.*|"
     r".*\b(?:cookies?|javascript)\b.*\b(?:accept|enable|use|consent)\b.*|click here\b.*)$",
     re.IGNORECASE,
 )
@@ -37,10 +39,131 @@ _WALL = re.compile(
     r"(?:\S+\s+){0,5}says:|.*\b\d{1,2}:\d\d\s*(?:am|pm)?\s*(?:says|said|wrote):)$",
     re.IGNORECASE,
 )
-_BREADCRUMB = re.compile(r"^(?:home|start|inicio|accueil|startseite|anasayfa|главная)\s*(?:[>»/|›:]\s*)?(?P<rest>.*)$", re.IGNORECASE)
+_BREADCRUMB = re.compile(
+    r"^(?:home|start|inicio|accueil|startseite|anasayfa|главная)\s*(?:[>»/|›:]\s*)?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
 # A seed of very common function words in the languages met most; each page adds its own.
 _COMMON_FUNCTION_WORDS = frozenset(
-    ["the", "a", "an", "of", "to", "in", "and", "is", "was", "for", "on", "that", "with", "as", "it", "by", "at", "from", "be", "are", "has", "have", "he", "she", "they", "we", "you", "i", "his", "her", "its", "this", "not", "but", "or", "said", "will", "would", "de", "la", "el", "en", "y", "que", "los", "las", "del", "un", "una", "por", "con", "para", "se", "o", "do", "da", "em", "os", "das", "dos", "um", "uma", "com", "não", "il", "lo", "di", "e", "che", "per", "le", "du", "des", "et", "est", "dans", "une", "pas", "qui", "der", "die", "das", "und", "ist", "nicht", "mit", "den", "ein", "eine", "zu", "von", "het", "een", "van", "ik", "je", "yang", "dan", "di", "ini", "itu", "dengan", "untuk", "ve", "bir", "bu", "ile", "için", "da", "и", "в", "не", "на", "что", "с", "по", "как"]
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "and",
+        "is",
+        "was",
+        "for",
+        "on",
+        "that",
+        "with",
+        "as",
+        "it",
+        "by",
+        "at",
+        "from",
+        "be",
+        "are",
+        "has",
+        "have",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "its",
+        "this",
+        "not",
+        "but",
+        "or",
+        "said",
+        "will",
+        "would",
+        "de",
+        "la",
+        "el",
+        "en",
+        "y",
+        "que",
+        "los",
+        "las",
+        "del",
+        "un",
+        "una",
+        "por",
+        "con",
+        "para",
+        "se",
+        "o",
+        "do",
+        "da",
+        "em",
+        "os",
+        "das",
+        "dos",
+        "um",
+        "uma",
+        "com",
+        "não",
+        "il",
+        "lo",
+        "di",
+        "e",
+        "che",
+        "per",
+        "le",
+        "du",
+        "des",
+        "et",
+        "est",
+        "dans",
+        "une",
+        "pas",
+        "qui",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "mit",
+        "den",
+        "ein",
+        "eine",
+        "zu",
+        "von",
+        "het",
+        "een",
+        "van",
+        "ik",
+        "je",
+        "yang",
+        "dan",
+        "di",
+        "ini",
+        "itu",
+        "dengan",
+        "untuk",
+        "ve",
+        "bir",
+        "bu",
+        "ile",
+        "için",
+        "da",
+        "и",
+        "в",
+        "не",
+        "на",
+        "что",
+        "с",
+        "по",
+        "как",
+    ]
 )
 _OPEN_QUOTES = "“«„"
 _CLOSE_QUOTES = "”»“"
@@ -83,6 +206,7 @@ def _function_words(lines: Sequence[str]) -> frozenset[str]:
     counts: Counter[str] = Counter()
     for line in long_lines:
         counts.update({w.lower() for w in _WORD.findall(line) if len(w) <= 4 and not w.isdigit()})
+    # Short words in many long lines: mostly function words, though a short topic word can slip in.
     floor = max(2, len(long_lines) // 5)
     return _COMMON_FUNCTION_WORDS | {w for w, c in counts.most_common(40) if c >= floor}
 
@@ -106,7 +230,7 @@ def _is_prose(line: _Line, has_function_words: bool) -> bool:
     """True for a line that reads like running text."""
     if line.junk:
         return False
-    if has_function_words and line.function_share < 0.08 and not _CJK.search(line.text):
+    if has_function_words and line.function_share < 0.04 and not _CJK.search(line.text):
         return False
     return (line.size >= 8 and line.ends) or line.size >= 20
 
@@ -147,10 +271,11 @@ def _content_words(text: str, function_words: frozenset[str]) -> set[str]:
 
 def _belongs(line: _Line, body_words: Counter[str], function_words: frozenset[str]) -> bool:
     """True when a short line talks about the article: most of its words recur in the body."""
-    words = _content_words(line.text, function_words)
+    # Only the fixed function words here: a page's own list may hold its topic words ("wall").
+    words = _content_words(line.text, _COMMON_FUNCTION_WORDS)
     if not words:
         return False
-    shared = sum(1 for w in words if body_words[w] > 0)
+    shared = sum(1 for w in words if body_words[w] > 0 or w in function_words)
     return shared / len(words) >= 0.6
 
 
@@ -169,7 +294,7 @@ def _introduces(text: str) -> bool:
 
 
 def _continues(previous: str, text: str) -> bool:
-    """True when ``text`` carries on the sentence of the line above (a line break, not a new block)."""
+    """True when ``text`` carries on the sentence of the line above (a line break, not a block)."""
     return not _SENTENCE_END.search(previous) and (text[:1].islower() or _unclosed_quote(previous))
 
 
@@ -178,7 +303,7 @@ def _as_markdown_item(text: str) -> str:
     m = _BULLET.match(text)
     if not m or re.match(r"^\d", text):
         return text
-    return "- " + text[m.end():]
+    return "- " + text[m.end() :]
 
 
 def _split_lines(text: str) -> list[tuple[str, bool]]:
@@ -200,16 +325,29 @@ def _split_lines(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _find_title(lines: Sequence[_Line], prose: Sequence[bool], start: int, body_words: Counter[str], fw: frozenset[str]) -> int:
+def _find_title(
+    lines: Sequence[_Line],
+    prose: Sequence[bool],
+    start: int,
+    body_words: Counter[str],
+    fw: frozenset[str],
+) -> int:
     """Index of the headline: a title-shaped line shortly before the body that shares its words."""
     best, best_score = -1, 0.0
     for i in range(max(0, start - 40), min(start + 3, len(lines))):
         line = lines[i]
         if i >= start and prose[i]:
             continue
-        if line.junk or line.bullet or is_meta_line(line.text) or (_BREADCRUMB.match(line.text) and line.size <= 6):
+        if (
+            line.junk
+            or line.bullet
+            or is_meta_line(line.text)
+            or (_BREADCRUMB.match(line.text) and line.size <= 6)
+        ):
             continue
-        if not 3 <= line.size <= 30 or (_SENTENCE_END.search(line.text) and not line.text.endswith("?")):
+        if not 3 <= line.size <= 30 or (
+            _SENTENCE_END.search(line.text) and not line.text.endswith("?")
+        ):
             continue
         words = _content_words(line.text, fw)
         if not words:
@@ -227,7 +365,12 @@ def _in_list(lines: Sequence[_Line]) -> list[bool]:
     """For each line: True when it sits in a block that a line ending with a colon introduced."""
     out: list[bool] = []
     for i, line in enumerate(lines):
-        out.append(line.joined and i > 0 and (out[i - 1] or _introduces(lines[i - 1].text)) and not line.junk)
+        out.append(
+            line.joined
+            and i > 0
+            and (out[i - 1] or _introduces(lines[i - 1].text))
+            and not line.junk
+        )
     return out
 
 
@@ -242,10 +385,10 @@ def parse_dump(text: str) -> DumpParts:
     seen = Counter(line.text for line in lines)
     prose = [_is_prose(line, bool(fw)) and seen[line.text] == 1 for line in lines]
     listed = _in_list(lines)
-    weights = [_weight(line, p) for line, p in zip(lines, prose)]
+    weights = [_weight(line, p) for line, p in zip(lines, prose, strict=True)]
     # The article's paragraphs talk about the same things; teasers and boilerplate do not.
     recurring: Counter[str] = Counter()
-    for line, p in zip(lines, prose):
+    for line, p in zip(lines, prose, strict=True):
         if p:
             recurring.update(_content_words(line.text, fw))
     for i, line in enumerate(lines):
@@ -259,13 +402,17 @@ def parse_dump(text: str) -> DumpParts:
         end = start + 1
         prose[start] = True
     body_words: Counter[str] = Counter()
-    for line, p in zip(lines[start:end], prose[start:end]):
+    for line, p in zip(lines[start:end], prose[start:end], strict=True):
         if p:
             body_words.update(_content_words(line.text, fw))
 
     title_at = _find_title(lines, prose, start, body_words, fw)
     first = lines[0]
-    if start <= 2 and not (prose[0] or first.junk or first.bullet or _BREADCRUMB.match(first.text)) and first.size <= 30:
+    if (
+        start <= 2
+        and not (prose[0] or first.junk or first.bullet or _BREADCRUMB.match(first.text))
+        and first.size <= 30
+    ):
         title_at = 0  # a file that opens with its headline, as saved articles do
     title = lines[title_at].text if title_at >= 0 else ""
     # A clean article file (headline on the first line, no page furniture) is all article:
@@ -278,7 +425,7 @@ def parse_dump(text: str) -> DumpParts:
         end += 1
     section = _find_section(lines[: max(title_at, 0) or start])
     author, date = "", None
-    for line in lines[max(title_at, 0): start + 3]:
+    for line in lines[max(title_at, 0) : start + 3]:
         if not author:
             author = find_author(line.text)
         if date is None and is_meta_line(line.text):
@@ -290,9 +437,13 @@ def parse_dump(text: str) -> DumpParts:
         line = lines[i]
         keep = prose[i] or _keep_short(lines, i, prose, body_words, fw, title)
         if clean and not keep:  # a standfirst, or a line of a list or table
-            keep = i == start or (i > start and not prose[i - 1]) or (i + 1 < end and not prose[i + 1])
+            keep = (
+                i == start or (i > start and not prose[i - 1]) or (i + 1 < end and not prose[i + 1])
+            )
         if not keep and kept and not dropped_since_kept and i > start:
-            keep = listed[i] or (line.joined and not line.junk and _continues(lines[i - 1].text, line.text))
+            keep = listed[i] or (
+                line.joined and not line.junk and _continues(lines[i - 1].text, line.text)
+            )
         if i == title_at or (i < start + 3 and is_meta_line(line.text) and not prose[i]):
             keep = False
         if not keep:
@@ -300,7 +451,12 @@ def parse_dump(text: str) -> DumpParts:
             continue
         item = _as_markdown_item(line.text)
         # A quote left open before a dropped line continues after it: keep it one paragraph.
-        if kept and dropped_since_kept and _unclosed_quote(kept[-1]) and not item.startswith(tuple(_OPEN_QUOTES)):
+        if (
+            kept
+            and dropped_since_kept
+            and _unclosed_quote(kept[-1])
+            and not item.startswith(tuple(_OPEN_QUOTES))
+        ):
             kept[-1] += " " + item
         else:
             kept.append(item)
@@ -309,7 +465,12 @@ def parse_dump(text: str) -> DumpParts:
 
 
 def _keep_short(
-    lines: Sequence[_Line], i: int, prose: Sequence[bool], body_words: Counter[str], fw: frozenset[str], title: str
+    lines: Sequence[_Line],
+    i: int,
+    prose: Sequence[bool],
+    body_words: Counter[str],
+    fw: frozenset[str],
+    title: str,
 ) -> bool:
     """Decide on a line inside the body window that does not read as prose."""
     line = lines[i]

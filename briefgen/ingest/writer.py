@@ -1,4 +1,4 @@
-"""Turn an article into brief text, and write briefs atomically without clobbering a person's edits."""
+"""Turn an article into brief text; write briefs atomically, never over a person's edits."""
 
 from __future__ import annotations
 
@@ -43,11 +43,12 @@ def enrich(article: Article) -> Article:
     """Fill in summary, key points, entities, quotes and tags the article does not have yet."""
     plain = tuple(p for p in article.paragraphs if p.strip())
     summary, key_points = article.summary, article.key_points
+    points: tuple[str, ...] = ()
     if not summary:
         try:
             from briefgen.summarize import summarize
         except ImportError:  # the summariser ships separately; fall back to the lead
-            summary, points = _first_sentences(plain), ()
+            summary = _first_sentences(plain)
         else:
             summary, points = summarize(article.title, plain)
         key_points = key_points or tuple(points)
@@ -63,8 +64,12 @@ def enrich(article: Article) -> Article:
             found_entities, found_quotes = extract(article.title, plain)
             entities = entities if entities is not None else found_entities
             quotes = quotes if quotes is not None else found_quotes
-        tags = tags or tuple(suggest_tags(article.title, plain, article.section, article.categories))
-    return replace(article, summary=summary, key_points=key_points, entities=entities, quotes=quotes, tags=tags)
+        tags = tags or tuple(
+            suggest_tags(article.title, plain, article.section, article.categories)
+        )
+    return replace(
+        article, summary=summary, key_points=key_points, entities=entities, quotes=quotes, tags=tags
+    )
 
 
 def _front_matter(article: Article, date: dt.date, retrieved: dt.date) -> dict[str, Any]:
@@ -124,7 +129,9 @@ def brief_name(article: Article, date: dt.date) -> str:
     """``<date>-<slug>``: readable ASCII from the title in any language, at most ~80 characters."""
     from slugify import slugify
 
-    slug = slugify(article.title, max_length=MAX_SLUG, word_boundary=True, save_order=True) or "brief"
+    slug = (
+        slugify(article.title, max_length=MAX_SLUG, word_boundary=True, save_order=True) or "brief"
+    )
     return f"{date.isoformat()}-{slug}"
 
 
@@ -162,8 +169,10 @@ class WriteResult:
     reason: str = ""
 
 
-def write_brief(path: Path, text: str, *, force: bool = False, dry_run: bool = False) -> WriteResult:
-    """Write ``text`` to ``path`` atomically unless it is already there or a person edited the file."""
+def write_brief(
+    path: Path, text: str, *, force: bool = False, dry_run: bool = False
+) -> WriteResult:
+    """Write ``text`` to ``path`` atomically, unless it is there already or a person edited it."""
     if path.exists():
         try:
             current = path.read_text(encoding="utf-8")
@@ -196,4 +205,3 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-

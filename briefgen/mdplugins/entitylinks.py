@@ -6,7 +6,6 @@ tokens are touched, never text inside links, code or headings, and each entity a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -28,11 +27,32 @@ def entitylinks_plugin(md: MarkdownIt) -> None:
     md.core.ruler.push("entity_links", _link_entities)
 
 
-def _pattern(links: tuple[EntityLink, ...]) -> re.Pattern[str]:
-    names = sorted({link.name for link in links}, key=lambda n: (-len(n), n))
-    alternatives = "|".join(re.escape(name) for name in names)
-    # \w boundaries on both sides, so "Turkey" never matches inside "Turkeys" or "XTurkey".
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _find_first(text: str, names: list[EntityLink], done: set[str]) -> tuple[int, EntityLink] | None:
+    """The earliest whole-word mention of a not-yet-linked entity (longest name on a tie).
+
+    Plain ``str.find`` per name instead of one compiled alternation: each brief has its own
+    few names, and compiling a regex per brief cost more than the whole search.
+    """
+    best: tuple[int, EntityLink] | None = None
+    for link in names:
+        if link.key in done:
+            continue
+        start = text.find(link.name)
+        while start >= 0:
+            end = start + len(link.name)
+            before = text[start - 1] if start else " "
+            after = text[end] if end < len(text) else " "
+            if not _is_word_char(before) and not _is_word_char(after):
+                break
+            start = text.find(link.name, start + 1)
+        if start >= 0 and (best is None or start < best[0] or
+                           (start == best[0] and len(link.name) > len(best[1].name))):
+            best = (start, link)
+    return best
 
 
 def _link_entities(state: StateCore) -> None:
@@ -40,8 +60,7 @@ def _link_entities(state: StateCore) -> None:
     links: tuple[EntityLink, ...] = tuple(env.get("entity_links", ())) if isinstance(env, dict) else ()
     if not links:
         return
-    by_name = {link.name: link for link in links}
-    pattern = _pattern(links)
+    names = sorted(links, key=lambda link: (-len(link.name), link.name))
     done: set[str] = set()
     in_heading = False
     for block in state.tokens:
@@ -50,16 +69,10 @@ def _link_entities(state: StateCore) -> None:
         elif block.type == "heading_close":
             in_heading = False
         elif block.type == "inline" and not in_heading and block.children:
-            block.children = _link_children(block.children, pattern, by_name, done, state)
+            block.children = _link_children(block.children, names, done)
 
 
-def _link_children(
-    children: list[Token],
-    pattern: re.Pattern[str],
-    by_name: dict[str, EntityLink],
-    done: set[str],
-    state: StateCore,
-) -> list[Token]:
+def _link_children(children: list[Token], names: list[EntityLink], done: set[str]) -> list[Token]:
     out: list[Token] = []
     link_depth = 0
     for token in children:
@@ -70,46 +83,42 @@ def _link_children(
         if token.type != "text" or link_depth > 0 or not token.content:
             out.append(token)
             continue
-        out.extend(_split_text(token, pattern, by_name, done, state))
+        out.extend(_split_text(token, names, done))
     return out
 
 
-def _split_text(
-    token: Token,
-    pattern: re.Pattern[str],
-    by_name: dict[str, EntityLink],
-    done: set[str],
-    state: StateCore,
-) -> list[Token]:
+def _split_text(token: Token, names: list[EntityLink], done: set[str]) -> list[Token]:
     text = token.content
     pieces: list[Token] = []
     last = 0
-    for match in pattern.finditer(text):
-        link = by_name[match.group(0)]
-        if link.key in done:
-            continue
+    while True:
+        found = _find_first(text[last:], names, done)
+        if found is None:
+            break
+        offset, link = found
+        start = last + offset
         done.add(link.key)
-        if match.start() > last:
-            pieces.append(_text(text[last : match.start()], token.level, state))
+        if start > last:
+            pieces.append(_text(text[last:start], token.level))
         opener = Token("link_open", "a", 1)
         opener.attrs = {"href": link.url, "class": "entity-link"}
         opener.level = token.level
         opener.markup = "entity"
         pieces.append(opener)
-        pieces.append(_text(match.group(0), token.level + 1, state))
+        pieces.append(_text(link.name, token.level + 1))
         closer = Token("link_close", "a", -1)
         closer.level = token.level
         closer.markup = "entity"
         pieces.append(closer)
-        last = match.end()
+        last = start + len(link.name)
     if not pieces:
         return [token]
     if last < len(text):
-        pieces.append(_text(text[last:], token.level, state))
+        pieces.append(_text(text[last:], token.level))
     return pieces
 
 
-def _text(content: str, level: int, state: StateCore) -> Token:
+def _text(content: str, level: int) -> Token:
     token = Token("text", "", 0)
     token.content = content
     token.level = level

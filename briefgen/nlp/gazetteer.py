@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,30 +14,91 @@ import pycountry
 _MIN_CITY_POPULATION = 250_000
 # Short or ambiguous aliases, written out so "US" and "U.S." land on the same country.
 _ALIASES: Mapping[str, str] = {
-    "US": "US", "U.S.": "US", "U.S": "US", "USA": "US", "U.S.A.": "US", "America": "US",
-    "United States of America": "US", "UK": "GB", "U.K.": "GB", "Britain": "GB",
-    "Great Britain": "GB", "Holland": "NL", "Netherlands": "NL", "Czechia": "CZ",
-    "Ivory Coast": "CI", "Burma": "MM", "North Korea": "KP", "South Korea": "KR",
-    "Congo": "CD", "DR Congo": "CD", "Vatican": "VA", "Türkiye": "TR", "Turkiye": "TR",
-    "UAE": "AE", "Russian Federation": "RU", "Syria": "SY", "Iran": "IR", "Laos": "LA",
-    "Vietnam": "VN", "Moldova": "MD", "Tanzania": "TZ", "Bolivia": "BO", "Venezuela": "VE",
+    "US": "US",
+    "U.S.": "US",
+    "U.S": "US",
+    "USA": "US",
+    "U.S.A.": "US",
+    "America": "US",
+    "United States of America": "US",
+    "UK": "GB",
+    "U.K.": "GB",
+    "Britain": "GB",
+    "Great Britain": "GB",
+    "Holland": "NL",
+    "Netherlands": "NL",
+    "Czechia": "CZ",
+    "Ivory Coast": "CI",
+    "Burma": "MM",
+    "North Korea": "KP",
+    "South Korea": "KR",
+    "Congo": "CD",
+    "DR Congo": "CD",
+    "Vatican": "VA",
+    "Türkiye": "TR",
+    "Turkiye": "TR",
+    "UAE": "AE",
+    "Russian Federation": "RU",
+    "Syria": "SY",
+    "Iran": "IR",
+    "Laos": "LA",
+    "Vietnam": "VN",
+    "Moldova": "MD",
+    "Tanzania": "TZ",
+    "Bolivia": "BO",
+    "Venezuela": "VE",
 }
+
+
+def _words(text: str) -> frozenset[str]:
+    """A frozenset from a whitespace-separated list."""
+    return frozenset(text.split())
+
+
 # Places that are not in the country or city lists but are named constantly in news.
-_REGIONS = frozenset(
-    ["Europe", "Asia", "Africa", "Antarctica", "Oceania", "Scotland", "Wales", "England", "Crimea", "Kashmir", "Kurdistan", "Siberia", "Balkans", "Caucasus", "Gaza", "Tibet", "Xinjiang", "Chechnya", "Donbas", "Sahel", "Scandinavia", "Catalonia", "Bavaria", "Quebec", "Ontario", "Flanders", "Sicily", "Sardinia", "Corsica", "Tasmania", "Hokkaido", "Patagonia"]
+_REGIONS = _words(
+    """
+    Europe Asia Africa Antarctica Oceania Scotland Wales England Crimea Kashmir Kurdistan
+    Siberia Balkans Caucasus Gaza Tibet Xinjiang Chechnya Donbas Sahel Scandinavia Catalonia
+    Bavaria Quebec Ontario Flanders Sicily Sardinia Corsica Tasmania Hokkaido Patagonia
+    Mediterranean
+    """
 ) | frozenset(
     (
-        "Middle East", "Far East", "Latin America", "South America", "North America",
-        "Central America", "Central Asia", "South Asia", "Southeast Asia", "East Asia",
-        "West Africa", "East Africa", "North Africa", "Northern Ireland", "West Bank",
-        "Persian Gulf", "Black Sea", "Baltic Sea", "Mediterranean", "South China Sea",
-        "Gulf of Mexico", "Hong Kong", "Silicon Valley", "Wall Street", "Downing Street",
+        "Middle East",
+        "Far East",
+        "Latin America",
+        "South America",
+        "North America",
+        "Central America",
+        "Central Asia",
+        "South Asia",
+        "Southeast Asia",
+        "East Asia",
+        "West Africa",
+        "East Africa",
+        "North Africa",
+        "Northern Ireland",
+        "West Bank",
+        "Persian Gulf",
+        "Black Sea",
+        "Baltic Sea",
+        "South China Sea",
+        "Gulf of Mexico",
+        "Hong Kong",
+        "Silicon Valley",
+        "Wall Street",
+        "Downing Street",
     )
 )
-# Place names that are everyday words or common first names: never a place on their own.
-_AMBIGUOUS = frozenset(
-    ["Nice", "Reading", "Mobile", "Split", "Bath", "Sale", "Deal", "Orange", "Victoria", "Florence", "Lincoln", "Jackson", "Phoenix", "Aurora", "Independence", "Hamilton", "Austin", "Charlotte", "Eugene", "Regina", "Marion", "Mesa", "Columbus", "Santa", "Buffalo", "Anaheim", "Irving", "Cork", "Derby", "Preston", "Wigan", "Bolton", "Kent", "Surrey", "Georgia", "Jordan", "Chad", "Niger", "Guinea", "Turkey", "Mali", "Cuba", "Malta", "Israel", "March", "May"]
-) - frozenset({"Turkey", "Israel", "Georgia", "Jordan", "Cuba", "Malta", "Mali", "Niger", "Chad", "Guinea"})
+# City names that are everyday words or common first names: never a place on their own.
+_AMBIGUOUS = _words(
+    """
+    Nice Reading Mobile Split Bath Sale Deal Orange Victoria Florence Lincoln Jackson Phoenix
+    Aurora Independence Hamilton Austin Charlotte Eugene Regina Marion Mesa Columbus Santa
+    Buffalo Anaheim Irving Cork Derby Preston Wigan Bolton Kent Surrey March May Of
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +140,24 @@ def _table() -> Mapping[str, Place]:
     return {k: v for k, v in table.items() if k not in _AMBIGUOUS}
 
 
+def _fold(text: str) -> str:
+    """Drop accents so "İstanbul" and "Istanbul" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@functools.cache
+def _folded_table() -> Mapping[str, Place]:
+    """The same table keyed by accent-free names."""
+    folded: dict[str, Place] = {}
+    for name, place in sorted(_table().items()):
+        folded.setdefault(_fold(name), place)
+    return folded
+
+
 def lookup(name: str) -> Place | None:
     """The place a surface form names, or None."""
-    return _table().get(name)
+    return _table().get(name) or _folded_table().get(_fold(name))
 
 
 def is_acronym_place(name: str) -> bool:

@@ -99,7 +99,12 @@ PLAIN_ACRONYMS = _words(
 INSTITUTIONS = _words("Kremlin Pentagon Vatican Bundestag Duma Knesset Politburo Interpol Europol")
 # Heads of a law, treaty or programme name ("AI Act", "Paris Agreement").
 LAW_HEADS = _words(
-    "Act Bill Treaty Directive Regulation Convention Accord Accords Agreement Protocol Amendment Charter Pact"
+    """
+    Act Bill Treaty Directive Regulation Convention Accord Accords Agreement Protocol Amendment
+    Charter Pact
+    """
 )
 # Lower-case words just before a one-word name that mark it as a publication or agency.
-MEDIA_CUES = _words("newspaper daily weekly magazine agency broadcaster channel outlet website tabloid")
+MEDIA_CUES = _words(
+    "newspaper daily weekly magazine agency broadcaster channel outlet website tabloid"
+)

@@ -1,0 +1,130 @@
+"""Named entities, direct quotes and topic tags of an article (pure, deterministic)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from briefgen.model import ENTITY_KINDS, Entities, Quote
+from briefgen.nlp.lexicon import GENERIC_WORDS, STOPWORDS
+from briefgen.nlp.mentions import Mention, find_mentions
+from briefgen.nlp.namewords import DEMONYMS
+from briefgen.nlp.quotes import find_quotes
+from briefgen.nlp.sentences import words
+
+__all__ = ["extract", "suggest_tags"]
+
+_MAX_TAGS = 6
+_MAX_ENTITY_TAGS = 4
+_MAX_TERM_TAGS = 2
+_MIN_TERM_COUNT = 3
+
+
+def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
+    """Last name -> full name, leaving out surnames two people share."""
+    index: dict[str, str] = {}
+    clashes: set[str] = set()
+    for name in full_names:
+        last = name.split()[-1]
+        if last in index and index[last] != name:
+            clashes.add(last)
+        index.setdefault(last, name)
+    return {k: v for k, v in index.items() if k not in clashes}
+
+
+def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
+    """Mentions with final kinds and canonical names; doubtful ones dropped."""
+    full = list(dict.fromkeys(m.name for m in mentions if m.kind == "people"))
+    # "Hulusi Akar" also covers a bare "Hulusi Akar"-less "Akar" later on.
+    surnames = _surname_index(full)
+    full_set = set(full)
+    out: list[Mention] = []
+    for m in mentions:
+        kind, name = m.kind, m.name
+        if kind in ("person!", "person?", "single?", "media?"):
+            if name in surnames:
+                kind, name = "people", surnames[name]
+            elif kind == "person!":
+                kind = "people"  # "Mr Blair", "President Putin": a title is enough
+            elif kind == "media?":
+                kind = "organizations"
+            else:
+                continue
+        elif kind == "people" and name.split()[-1] in surnames:
+            # a shorter form of a longer name ("George Bush" / "George W Bush") is one person
+            longest = surnames[name.split()[-1]]
+            if set(name.split()) <= set(longest.split()):
+                name = longest
+        elif kind == "unknown":
+            if name not in full_set:
+                continue
+            kind = "people"
+        out.append(Mention(kind, name, m.paragraph, m.start, m.end, m.key))
+    return out
+
+
+def _entities(resolved: Sequence[Mention]) -> Entities:
+    """Each name once, under one kind, in order of first mention."""
+    by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
+    claimed: dict[str, str] = {}
+    people = {m.name.casefold() for m in resolved if m.kind == "people"}
+    for m in resolved:
+        key = m.name.casefold()
+        if key in claimed or (m.kind != "people" and key in people):
+            continue
+        claimed[key] = m.kind
+        by_kind[m.kind].append(m.name)
+    return Entities(**{kind: tuple(names) for kind, names in by_kind.items()})
+
+
+def extract(title: str, paragraphs: Sequence[str]) -> tuple[Entities, tuple[Quote, ...]]:
+    """People, organisations, places and other names, plus attributed quotes."""
+    del title  # headlines are title-cased: every word looks like a name there
+    resolved = _resolve(find_mentions(paragraphs))
+    return _entities(resolved), find_quotes(paragraphs, resolved)
+
+
+def _tag(text: str) -> str:
+    """A lower-case tag: words joined by single spaces, dotless capital I folded."""
+    return " ".join(text.replace("İ", "I").lower().split())
+
+
+def _salient_terms(title: str, paragraphs: Sequence[str]) -> list[str]:
+    """Lower-case content words the article keeps coming back to, commonest first."""
+    counts: Counter[str] = Counter()
+    for par in paragraphs:
+        for w in words(par):
+            low = w.lower()
+            if w == low and low.isalpha() and len(low) > 3:
+                counts[low] += 1
+    in_title = {w.lower() for w in words(title)}
+
+    def useful(term: str) -> bool:
+        singular = term[:-1] if term.endswith("s") else term
+        return not ({term, singular} & (STOPWORDS | GENERIC_WORDS)) and term.title() not in DEMONYMS
+
+    ranked = sorted(counts, key=lambda t: (-(counts[t] + 3 * (t in in_title)), t))
+    return [t for t in ranked if useful(t) and (counts[t] >= _MIN_TERM_COUNT or t in in_title)]
+
+
+def suggest_tags(
+    title: str, paragraphs: Sequence[str], section: str = "", categories: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """3-6 lower-case topic tags from categories, section, salient entities and terms."""
+    tags: list[str] = [_tag(c) for c in categories if c.strip()]
+    if section.strip():
+        tags.append(_tag(section))
+    resolved = _resolve(find_mentions(paragraphs))
+    counts = Counter((m.kind, m.name) for m in resolved if m.kind != "people")
+    title_words = set(re.findall(r"[^\W_]+(?:-[^\W_]+)*", title))
+    first = {key: n for n, key in reversed(list(enumerate((m.kind, m.name) for m in resolved)))}
+
+    def weight(key: tuple[str, str]) -> tuple[int, int]:
+        in_title = any(part in title_words for part in re.split(r"[\s]+", key[1]))
+        return (-(counts[key] + 3 * in_title), first[key])
+
+    salient = [k for k in sorted(counts, key=weight) if counts[k] >= 2 or weight(k)[0] <= -4]
+    tags.extend(_tag(name) for _, name in salient[:_MAX_ENTITY_TAGS])
+    tags.extend(_salient_terms(title, paragraphs)[:_MAX_TERM_TAGS])
+    return tuple(dict.fromkeys(t for t in tags if t))[:_MAX_TAGS]

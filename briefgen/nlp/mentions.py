@@ -1,0 +1,360 @@
+"""Find candidate name mentions in paragraphs and give each a kind by rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from briefgen.nlp import gazetteer
+from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
+from briefgen.nlp.namewords import (
+    DEMONYMS,
+    INSTITUTION_WORDS,
+    INSTITUTIONS,
+    LAW_HEADS,
+    MEDIA_CUES,
+    NAME_PARTICLES,
+    ORG_CONNECTORS,
+    ORG_HEADS,
+    PLAIN_ACRONYMS,
+    ROLE_CUES,
+    ROLE_WORDS,
+)
+from briefgen.nlp.sentences import split_sentences
+
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[-'’&][^\W_]+)*|[^\w\s]")
+# Model numbers and codes: S-400, F-35, MiG-29, COVID-19, A380.
+_CODE = re.compile(r"^(?=[^\W_]*[A-Z])[A-Za-z]{1,5}-?\d{1,5}[A-Z]?(?:s)?$")
+_NOT_CODES = re.compile(r"^(?:Q[1-4]|H[12]|[A-Z]\d?)$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,6}$")
+_POSSESSIVE = ("’s", "'s", "’", "'")
+_OPENING = frozenset("\"“‘'([«:")
+_ENDING = frozenset(".!?")
+_INVERTED_SPEECH = SPEECH_VERBS - frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
+_SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
+
+
+class Token(NamedTuple):
+    """A word or punctuation mark with its offsets in the paragraph."""
+
+    text: str
+    start: int
+    end: int
+    initial: bool  # first word of a sentence or of a quote
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One candidate name: its kind, surface name and place in the article."""
+
+    kind: str  # people, organizations, places, other; "person?" or "single?" when unresolved
+    name: str
+    paragraph: int
+    start: int
+    end: int
+    key: str = ""  # merge key for places
+
+
+def _bare(text: str) -> str:
+    """A token without a possessive ending."""
+    if not text.endswith(("s", "'", "’")):
+        return text  # the common case, kept cheap: this runs for every token
+    for ending in _POSSESSIVE:
+        if text.endswith(ending) and len(text) > len(ending) + 1:
+            return text[: -len(ending)]
+    return text
+
+
+def _is_possessive(text: str) -> bool:
+    """True for "Turkey’s" and "allies’"."""
+    return _bare(text) != text
+
+
+def _is_cap(text: str) -> bool:
+    """True for words that start with a capital letter (or are codes)."""
+    if text[0].isupper():
+        return True
+    return any(c.isdigit() for c in text) and bool(_CODE.match(_bare(text)))
+
+
+def _is_code(text: str) -> bool:
+    """True for model numbers and codes such as S-400."""
+    bare = _bare(text)
+    return bool(_CODE.match(bare)) and not _NOT_CODES.match(bare) and not bare.isdigit()
+
+
+def _code_name(text: str) -> str:
+    """Canonical code: no possessive, no plural s ("S-400s" -> "S-400")."""
+    bare = _bare(text)
+    return bare[:-1] if bare.endswith("s") and bare[-2].isdigit() else bare
+
+
+def _is_acronym(text: str) -> bool:
+    """True for upper-case abbreviations like NATO."""
+    return bool(_ACRONYM.match(text)) or bool(re.fullmatch(r"(?:[A-Z]\.){2,}", text))
+
+
+def tokenize(paragraph: str) -> list[Token]:
+    """Tokens of a paragraph, marking those that start a sentence or a quote."""
+    starts: set[int] = set()
+    cursor = 0
+    for sentence in split_sentences(paragraph):
+        at = paragraph.find(sentence, cursor)
+        if at >= 0:
+            starts.add(at)
+            cursor = at + len(sentence)
+    tokens: list[Token] = []
+    fresh = True
+    for match in _TOKEN.finditer(paragraph):
+        text = match.group()
+        if match.start() in starts:
+            fresh = True
+        if not (text[0].isalnum()):
+            fresh = fresh or text in _OPENING
+            tokens.append(Token(text, match.start(), match.end(), False))
+            continue
+        tokens.append(Token(text, match.start(), match.end(), fresh))
+        fresh = False
+    return tokens
+
+
+def _common(word: str, lower_words: frozenset[str]) -> bool:
+    """True for everyday words that are capitalised only because they start a sentence."""
+    low = _bare(word).lower()
+    return (
+        low in STOPWORDS
+        or low in CONTEXT_OPENERS
+        or low in GENERIC_WORDS
+        or low in lower_words
+        or word in DEMONYMS
+        or low.endswith("ly")
+    )
+
+
+def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Index ranges of capitalised runs, joined by lower-case name connectors."""
+    out: list[tuple[int, int]] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        if not (tokens[i].text[0].isalnum() and _is_cap(tokens[i].text)):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not _is_possessive(tokens[j - 1].text):
+            if tokens[j].text[0].isalnum() and _is_cap(tokens[j].text) and not tokens[j].initial:
+                j += 1
+                continue
+            k = j
+            while k < n and (tokens[k].text in ORG_CONNECTORS or tokens[k].text in NAME_PARTICLES):
+                k += 1
+            if k > j and k < n and _is_cap(tokens[k].text) and tokens[k].text[0].isalnum():
+                j = k + 1
+                continue
+            break
+        out.append((i, j))
+        i = j
+    return out
+
+
+def _name_like(text: str, lower_words: frozenset[str]) -> bool:
+    """True for words that can be part of a person's name."""
+    bare = _bare(text)
+    return (
+        bare[0].isupper()
+        and any(c.islower() for c in bare)
+        and not _is_code(bare)
+        and bare not in ROLE_WORDS
+        and bare not in INSTITUTION_WORDS
+        and bare not in LAW_HEADS
+        and bare not in DEMONYMS
+        and not _common(bare, lower_words)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What surrounds a span: the paragraph, its words and the article's lower-case words."""
+
+    paragraph: int
+    tokens: Sequence[Token]
+    lower_words: frozenset[str]
+
+
+def _words_before(ctx: _Context, i: int, count: int) -> list[str]:
+    """Up to ``count`` lower-cased tokens before index ``i``, nearest last."""
+    return [t.text.lower() for t in ctx.tokens[max(0, i - count) : i]]
+
+
+def _person_cue(ctx: _Context, i: int, j: int) -> bool:
+    """True when the words around tokens[i:j] say it names a person."""
+    before = _words_before(ctx, i, 2)
+    after = [t.text.lower() for t in ctx.tokens[j : j + 3]]
+    # "..., said Ruslan Pukhov" names the speaker; "told X" names the listener.
+    if before[-1:] and (before[-1] in ROLE_CUES or before[-1] in _INVERTED_SPEECH):
+        return True
+    if before == ["according", "to"] or any(_bare(t.text) in ROLE_WORDS for t in ctx.tokens[i:j]):
+        return True
+    if after[:1] and after[0] in SPEECH_VERBS:
+        return True
+    return after[:2] in (["has", "said"], ["had", "said"], ["also", "said"], [",", "who"])
+
+
+def _mention(kind: str, ctx: _Context, toks: Sequence[Token], name: str, key: str = "") -> Mention:
+    """A mention covering the given tokens."""
+    return Mention(kind, name, ctx.paragraph, toks[0].start, toks[-1].end, key)
+
+
+def _join(toks: Sequence[Token]) -> str:
+    """Surface text of tokens, the last one without a possessive."""
+    parts = [t.text for t in toks[:-1]] + [_bare(toks[-1].text)]
+    return " ".join(parts).replace(" - ", "-")
+
+
+def _strip_role(toks: Sequence[Token]) -> Sequence[Token]:
+    """Drop a leading job title ("Director of the", "Turkish Minister of") from a span."""
+    last_role = -1
+    for k, t in enumerate(toks):
+        if _bare(t.text) in ROLE_WORDS:
+            last_role = k
+    start = last_role + 1
+    while start < len(toks) and toks[start].text in ORG_CONNECTORS:
+        start += 1
+    return toks[start:]
+
+
+def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
+    """Organisations, places, laws and single words in a span that is not a person."""
+    texts = [_bare(t.text) for t in toks]
+    if len(toks) >= 2 and texts[-1] in LAW_HEADS:
+        return [_mention("other", ctx, toks, _join(toks))]
+    core = _strip_role(toks)
+    has_head = any(_bare(t.text) in ORG_HEADS for t in core)
+    if has_head and len(core) >= 2 and _bare(core[-1].text) not in ROLE_WORDS:
+        return [_mention("organizations", ctx, core, _join(core))]
+    place = gazetteer.lookup(" ".join(texts))
+    if place:
+        return [_mention("places", ctx, toks, place.name, place.key)]
+    if len(toks) == 1:
+        return _single(ctx, toks[0], i)
+    # "US President" or "Moscow State" leftovers: keep a leading place name.
+    lead = gazetteer.lookup(texts[0])
+    if lead and (texts[1] in ROLE_WORDS or texts[1] in INSTITUTION_WORDS):
+        return [_mention("places", ctx, toks[:1], lead.name, lead.key)]
+    cuts = [k for k, t in enumerate(toks) if t.text in _SPLITTERS]
+    if cuts:  # "Ankara and Washington": classify the parts on their own
+        out: list[Mention] = []
+        prev = 0
+        for k in [*cuts, len(toks)]:
+            if k > prev:
+                out.extend(_classify_rest(ctx, toks[prev:k], i + prev))
+            prev = k + 1
+        return out
+    return [_mention("unknown", ctx, toks, _join(toks))]
+
+
+def _single(ctx: _Context, tok: Token, i: int) -> list[Mention]:
+    """Classify a lone capitalised word by form and by its neighbours."""
+    text = _bare(tok.text)
+    if _is_acronym(text) and text not in PLAIN_ACRONYMS:
+        place = gazetteer.lookup(text)
+        if place:
+            return [_mention("places", ctx, [tok], place.name, place.key)]
+        return [_mention("organizations", ctx, [tok], text.replace(".", ""))]
+    if text in INSTITUTIONS:
+        return [_mention("organizations", ctx, [tok], text)]
+    if not _name_like(text, ctx.lower_words) or tok.initial:
+        return []  # a capitalised first word of a sentence is no evidence of a name
+    before = _words_before(ctx, i, 2)
+    nxt = ctx.tokens[i + 1].text.lower() if i + 1 < len(ctx.tokens) else ""
+    if (before[-1:] == ["told"] and nxt in _ENDING) or (before[-1:] and before[-1] in MEDIA_CUES):
+        return [_mention("media?", ctx, [tok], text)]
+    if nxt in MEDIA_CUES or nxt in ("reported", "reports") or before == ["according", "to"]:
+        return [_mention("media?", ctx, [tok], text)]
+    return [_mention("single?", ctx, [tok], text)]
+
+
+def _classify(ctx: _Context, i: int, j: int) -> list[Mention]:
+    """Mentions found in the capitalised run tokens[i:j]."""
+    toks = list(ctx.tokens[i:j])
+    while (
+        toks
+        and toks[0].initial
+        and _common(toks[0].text, ctx.lower_words)
+        and not _is_code(toks[0].text)
+    ):
+        toks.pop(0)
+        i += 1
+    while toks and (toks[0].text in ORG_CONNECTORS or toks[0].text in NAME_PARTICLES):
+        toks.pop(0)
+        i += 1
+    while toks and toks[-1].text in ORG_CONNECTORS:
+        toks.pop()
+    if not toks:
+        return []
+    codes = [k for k, t in enumerate(toks) if _is_code(t.text)]
+    if codes and not (len(toks) >= 2 and _bare(toks[-1].text) in LAW_HEADS):
+        out = [_mention("other", ctx, [toks[k]], _code_name(toks[k].text)) for k in codes]
+        pieces, prev = [], 0
+        for k in [*codes, len(toks)]:
+            if k > prev:
+                pieces.append((prev, k))
+            prev = k + 1
+        for a, b in pieces:
+            out.extend(_classify_run(ctx, toks[a:b], i + a))
+        return out
+    return _classify_run(ctx, toks, i)
+
+
+def _classify_run(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
+    """People first (a name at the end of the run), then the rest."""
+    j = i + len(toks)
+    if _person_cue(ctx, i, j) and not gazetteer.lookup(_join(toks)):
+        k = len(toks)
+        while (
+            k > 0
+            and len(toks) - k < 4
+            and (
+                _name_like(toks[k - 1].text, ctx.lower_words)
+                or (toks[k - 1].text in NAME_PARTICLES and k < len(toks))
+            )
+        ):
+            k -= 1
+        name = toks[k:]
+        while name and name[0].text in NAME_PARTICLES:
+            name = name[1:]
+        if len(name) >= 2 and not _is_country(name[0].text):
+            rest = _classify_rest(ctx, toks[:k], i) if k else []
+            return [*rest, _mention("people", ctx, name, _join(name))]
+        if len(name) == 1 and (k > 0 or _person_cue(ctx, j - 1, j)):
+            rest = _classify_rest(ctx, toks[:k], i) if k else []
+            honorific = k > 0 and _bare(toks[k - 1].text) in ROLE_WORDS
+            kind = "person!" if honorific else "person?"
+            if gazetteer.lookup(_bare(name[0].text)) and not honorific:
+                return [*rest, *_classify_rest(ctx, name, j - 1)]
+            return [*rest, _mention(kind, ctx, name, _bare(name[0].text))]
+    return _classify_rest(ctx, toks, i)
+
+
+def _is_country(text: str) -> bool:
+    """True when a word names a country."""
+    place = gazetteer.lookup(_bare(text))
+    return bool(place and place.key.startswith("country:"))
+
+
+def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
+    """Every candidate mention, in document order."""
+    tokenized = [tokenize(p) for p in paragraphs]
+    lower = frozenset(
+        t.text.lower()
+        for toks in tokenized
+        for t in toks
+        if t.text[0].islower() and t.text.isalpha()
+    )
+    out: list[Mention] = []
+    for p_index, toks in enumerate(tokenized):
+        ctx = _Context(p_index, toks, lower)
+        for i, j in _spans(toks):
+            out.extend(_classify(ctx, i, j))
+    return out
