@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen import feeds, search
-from briefgen.config import Config
+from briefgen import __version__
+from briefgen.cache import BuildCache, digest, input_manifest
+from briefgen.config import CONFIG_NAME, Config
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile
 from briefgen.render import render_bodies, render_pages
-from briefgen.theme import find_theme, make_env
+from briefgen.theme import Theme, find_theme, make_env
 from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
 from briefgen.write import check_paths, write_site
 
@@ -27,6 +30,7 @@ class BuildResult:
     outputs: tuple[OutputFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     brief_count: int
+    up_to_date: bool = False  # nothing changed since the last build: nothing was written
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -34,24 +38,29 @@ class BuildResult:
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
 
-def build_site(config: Config) -> BuildResult:
-    """Gather everything in memory; nothing is written here."""
+def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
+    """Gather everything in memory; nothing is written here.
+
+    With a ``cache``, unchanged inputs reuse earlier results; the output is the same.
+    """
     root = config.root
+    memo = cache or BuildCache()
     problems: list[Diagnostic] = []
     paths, found = find_brief_files(config.path(config.briefs_dir), root)
     problems += found
-    briefs, found = load_briefs(paths, root)
+    briefs, found = load_briefs(paths, root, memo.briefs)
     problems += found
     published = [b for b in briefs if config.build_drafts or not b.draft]
     entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
     problems += found
     graph, found = build_graph(published, entity_defs, related_count=config.related_count,
-                               half_life_days=config.related_half_life_days)
+                               half_life_days=config.related_half_life_days, memo=memo.related)
     problems += found
-    bodies = render_bodies(graph, autolink=config.autolink_entities)
+    bodies = render_bodies(graph, autolink=config.autolink_entities, memo=memo.bodies)
     pages = plan_pages(config, graph, bodies)
     theme = find_theme(config)
-    outputs, found = render_pages(make_env(theme), pages, site_view(config), root)
+    outputs, found = render_pages(make_env(theme), pages, site_view(config), root,
+                                  memo=memo.pages, fingerprint=theme_fingerprint(theme))
     problems += found
     outputs += _static_files(theme.static_dirs())
     outputs += _feeds(config, graph, bodies)
@@ -62,9 +71,39 @@ def build_site(config: Config) -> BuildResult:
                        brief_count=len(published))
 
 
-def build(config: Config, *, finish: Callable[[Path], None] | None = None) -> BuildResult:
-    """Build and, when there is no error, write ``site/`` atomically; raise on errors."""
-    result = build_site(config)
+def theme_fingerprint(theme: Theme) -> str:
+    """A hash of every template's name and text: a template edit changes every page key."""
+    files = theme.template_files()
+    return digest(*(f"{name}\0{path.read_text(encoding='utf-8', errors='replace')}"
+                    for name, path in sorted(files.items())))
+
+
+def input_files(config: Config) -> list[Path]:
+    """Every file a build reads, for the no-change check."""
+    files = [config.root / CONFIG_NAME, config.path(config.entities_file)]
+    briefs = config.path(config.briefs_dir)
+    if briefs.is_dir():
+        files += sorted(briefs.rglob("*.md"))
+    for folder in find_theme(config).dirs:
+        files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return files
+
+
+def build(config: Config, *, finish: Callable[[Path], None] | None = None,
+          use_cache: bool = True) -> BuildResult:
+    """Build and, when there is no error, write ``site/`` atomically; raise on errors.
+
+    With ``use_cache``, results are kept in ``.briefgen/`` and reused; when no input changed
+    since the last successful build and ``site/`` is there, nothing is done at all.
+    """
+    cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
+    manifest = input_manifest(input_files(config), repr((config, __version__,
+                                                         os.environ.get("SOURCE_DATE_EPOCH"))))
+    out_dir = config.path(config.output_dir)
+    if use_cache and cache.manifest == manifest and (out_dir / "index.html").is_file():
+        return BuildResult(outputs=(), diagnostics=(), brief_count=cache.brief_count,
+                           up_to_date=True)
+    result = build_site(config, cache)
     if result.errors:
         raise BriefgenError(result.diagnostics)
     late: list[Diagnostic] = []
@@ -76,7 +115,11 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None) -> Bu
         if finish is not None:
             finish(stage)
 
-    write_site(result.outputs, config.path(config.output_dir), finish=finish_stage)
+    write_site(result.outputs, out_dir, finish=finish_stage)
+    if use_cache:
+        cache.brief_count = result.brief_count
+        # After a search warning, keep the memo but not the manifest: the next build retries.
+        cache.save("" if late else manifest)
     if not late:
         return result
     return dataclasses.replace(result, diagnostics=tuple(sorted(
@@ -96,26 +139,35 @@ def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:
 
 def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[OutputFile]:
     """The digest's feed, one per tag and one per entity, each in Atom and JSON Feed."""
-    def items(slugs: tuple[str, ...]) -> list[tuple[object, str, str]]:
-        return [(graph.briefs[s], brief_path(s), bodies[s]) for s in slugs[:config.feed_items]]
+    rendered: dict[str, feeds.Entry] = {}
 
-    plans = [("feed.xml", "index.html", config.title, config.description, graph.order)]
+    def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
+        for slug in slugs[:limit]:
+            if slug not in rendered:  # a brief sits in many feeds; render its entry once
+                rendered[slug] = feeds.entry(graph.briefs[slug], brief_path(slug), bodies[slug],
+                                             config.site_url)
+        return [rendered[s] for s in slugs[:limit]]
+
+    # Topic feeds carry fewer entries than the main feed: there are many of them.
+    topic_limit = min(config.feed_items, 20)
+    plans = [("feed.xml", "index.html", config.title, config.description, graph.order,
+              config.feed_items)]
     for tag in graph.tags.values():
-        plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
-                      f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}", tag.briefs))
+        plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug), f"{config.title}: #{tag.name}",
+                      f"Briefs tagged {tag.name}", tag.briefs, topic_limit))
     for info in graph.entities.values():
         plans.append((f"entities/{info.key}.xml", entity_path(info.key),
                       f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
-                      info.briefs))
+                      info.briefs, topic_limit))
     out: list[OutputFile] = []
-    for path, page, title, subtitle, slugs in plans:
+    for path, page, title, subtitle, slugs, limit in plans:
         meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
                               site_url=config.site_url, language=config.language,
                               author=config.author)
-        entries = items(slugs)
-        out.append(OutputFile(path=path, data=feeds.atom(meta, entries), source=page))  # type: ignore[arg-type]
+        items = entries(slugs, limit)
+        out.append(OutputFile(path=path, data=feeds.atom(meta, items), source=page))
         out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
-                              data=feeds.json_feed(meta, entries), source=page))  # type: ignore[arg-type]
+                              data=feeds.json_feed(meta, items), source=page))
     return out
 
 

@@ -56,7 +56,8 @@ def main() -> None:
 @ROOT_OPTION
 @click.option("--drafts", is_flag=True, default=None, help="Include briefs marked draft: true.")
 @click.option("--base-url", default=None, help="Override base_url (e.g. from GitHub Pages).")
-def build(root: Path, drafts: bool | None, base_url: str | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the .briefgen/ cache.")
+def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool) -> None:
     """Build content/briefs into the static site (site/ by default).
 
     The site is written to a staging folder and swapped in at the end, so a failed
@@ -69,13 +70,17 @@ def build(root: Path, drafts: bool | None, base_url: str | None) -> None:
     assert isinstance(config, Config)
     started = time.perf_counter()
     try:
-        result = run_build(config)
+        result = run_build(config, use_cache=not no_cache)
     except BriefgenError as exc:
         _fail(exc, "Build")
         return
     _print_diagnostics(result.diagnostics)
     elapsed = time.perf_counter() - started
     out = config.path(config.output_dir)
+    if result.up_to_date:
+        click.echo(f"{out}/ is up to date ({result.brief_count} briefs; nothing changed) "
+                   f"in {elapsed:.2f} s.")
+        return
     click.echo(f"Built {result.brief_count} briefs into {out}/ ({len(result.outputs)} files) "
                f"in {elapsed:.2f} s. Open {out / 'index.html'}")
 
@@ -192,3 +197,60 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
+
+
+@main.command()
+@ROOT_OPTION
+@click.option("--port", "-p", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; the default keeps the preview private to this machine.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--poll", is_flag=True,
+              help="Poll for changes (network drives, containers) instead of OS events.")
+@click.option("--follow", is_flag=True, help="Browsers jump to the brief you just edited.")
+def serve(root: Path, port: int, host: str, open_browser: bool, poll: bool,
+          follow: bool) -> None:
+    """Build in memory, serve, and update open browsers as you edit (Ctrl-C stops).
+
+    Nothing is written to site/. Errors show in the browser over the last good page.
+    """
+    from briefgen.serve import serve as run_serve
+
+    if not root.is_dir():
+        raise click.BadParameter(f"{root} is not a folder", param_hint="--root")
+    try:
+        run_serve(root, host=host, port=port, open_browser=open_browser, poll=poll,
+                  follow=follow, echo=lambda text: click.echo(text, err=True))
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@ROOT_OPTION
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True,
+              help="The branch GitHub Pages publishes from.")
+@click.option("--message", "-m", default=None, help="The commit message on that branch.")
+@click.option("--no-build", is_flag=True, help="Publish site/ as it is, without building.")
+def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: bool) -> None:
+    """Publish site/ as one commit on the GitHub Pages branch of a git remote.
+
+    Builds first (unless --no-build), adds .nojekyll and CNAME (from cname in briefgen.yaml),
+    and never touches your working tree or current branch.
+    """
+    from briefgen.config import Config
+    from briefgen.deploy import deploy as run_deploy
+
+    config = _load_config(root)
+    assert isinstance(config, Config)
+    try:
+        result = run_deploy(config, remote=remote, branch=branch, message=message,
+                            build_first=not no_build)
+    except BriefgenError as exc:
+        _fail(exc, "Deploy")
+        return
+    if result.build is not None:
+        _print_diagnostics(result.build.diagnostics)
+    click.echo(f"Published {result.files} files to {remote}/{branch} "
+               f"(commit {result.commit[:12]}).")

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from briefgen.model import ENTITY_KINDS, Entities, Quote
+from briefgen.nlp.gazetteer import fold
 from briefgen.nlp.lexicon import GENERIC_WORDS, STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import DEMONYMS
@@ -16,9 +17,11 @@ from briefgen.nlp.sentences import words
 __all__ = ["extract", "suggest_tags"]
 
 _MAX_TAGS = 6
-_MAX_ENTITY_TAGS = 4
+_MAX_ENTITY_TAGS = 3
 _MAX_TERM_TAGS = 2
+_MAX_TAG_WORDS = 3  # long names make poor tags
 _MIN_TERM_COUNT = 3
+_PLAIN_WORDS = STOPWORDS | GENERIC_WORDS
 
 
 def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
@@ -56,6 +59,8 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
             longest = surnames[name.split()[-1]]
             if set(name.split()) <= set(longest.split()):
                 name = longest
+        elif kind == "places" and name in surnames:
+            kind, name = "people", surnames[name]  # "Kennedy" after "Charles Kennedy"
         elif kind == "unknown":
             if name not in full_set:
                 continue
@@ -64,17 +69,29 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
     return out
 
 
+def _longer_names(names: Sequence[str]) -> dict[str, str]:
+    """Name -> a longer name that ends with it ("State Department" -> "US State Department")."""
+    out: dict[str, str] = {}
+    for name in names:
+        longer = [n for n in names if n != name and n.endswith(" " + name)]
+        if longer:
+            out[name] = max(longer, key=lambda n: (len(n), n))
+    return out
+
+
 def _entities(resolved: Sequence[Mention]) -> Entities:
     """Each name once, under one kind, in order of first mention."""
     by_kind: dict[str, list[str]] = {kind: [] for kind in ENTITY_KINDS}
     claimed: dict[str, str] = {}
     people = {m.name.casefold() for m in resolved if m.kind == "people"}
+    longer = _longer_names(sorted({m.name for m in resolved if m.kind == "organizations"}))
     for m in resolved:
-        key = m.name.casefold()
+        name = longer.get(m.name, m.name) if m.kind == "organizations" else m.name
+        key = name.casefold()
         if key in claimed or (m.kind != "people" and key in people):
             continue
         claimed[key] = m.kind
-        by_kind[m.kind].append(m.name)
+        by_kind[m.kind].append(name)
     return Entities(**{kind: tuple(names) for kind, names in by_kind.items()})
 
 
@@ -102,7 +119,7 @@ def _salient_terms(title: str, paragraphs: Sequence[str]) -> list[str]:
 
     def useful(term: str) -> bool:
         singular = term[:-1] if term.endswith("s") else term
-        return not ({term, singular} & (STOPWORDS | GENERIC_WORDS)) and term.title() not in DEMONYMS
+        return not ({term, singular} & _PLAIN_WORDS) and term.title() not in DEMONYMS
 
     ranked = sorted(counts, key=lambda t: (-(counts[t] + 3 * (t in in_title)), t))
     return [t for t in ranked if useful(t) and (counts[t] >= _MIN_TERM_COUNT or t in in_title)]
@@ -117,14 +134,18 @@ def suggest_tags(
         tags.append(_tag(section))
     resolved = _resolve(find_mentions(paragraphs))
     counts = Counter((m.kind, m.name) for m in resolved if m.kind != "people")
-    title_words = set(re.findall(r"[^\W_]+(?:-[^\W_]+)*", title))
+    title_words = set(re.findall(r"[^\W_]+(?:-[^\W_]+)*", fold(title)))
     first = {key: n for n, key in reversed(list(enumerate((m.kind, m.name) for m in resolved)))}
 
     def weight(key: tuple[str, str]) -> tuple[int, int]:
-        in_title = any(part in title_words for part in re.split(r"[\s]+", key[1]))
+        in_title = any(part in title_words for part in fold(key[1]).split())
         return (-(counts[key] + 3 * in_title), first[key])
 
-    salient = [k for k in sorted(counts, key=weight) if counts[k] >= 2 or weight(k)[0] <= -4]
+    salient = [
+        k
+        for k in sorted(counts, key=weight)
+        if (counts[k] >= 2 or weight(k)[0] <= -4) and len(k[1].split()) <= _MAX_TAG_WORDS
+    ]
     tags.extend(_tag(name) for _, name in salient[:_MAX_ENTITY_TAGS])
     tags.extend(_salient_terms(title, paragraphs)[:_MAX_TERM_TAGS])
     return tuple(dict.fromkeys(t for t in tags if t))[:_MAX_TAGS]

@@ -61,13 +61,50 @@ def absolutize(html: str, site_url: str, page_path: str) -> str:
     return _HREF.sub(fix, html)
 
 
-def _link(meta: FeedMeta, path: str) -> str:
-    return meta.site_url + path if meta.site_url else path
+def _link(site_url: str, path: str) -> str:
+    return site_url + path if site_url else path
 
 
-def atom(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
-    """An Atom feed; ``items`` are (brief, page path, body HTML relative to that page)."""
-    updated = max((rfc3339(b) for b, _, _ in items), default="1970-01-01T00:00:00Z")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One brief rendered once as an Atom entry and a JSON Feed item, reused by every feed."""
+
+    updated: str
+    atom: str
+    json: str
+
+
+def entry(brief: Brief, path: str, body: str, site_url: str) -> Entry:
+    """Render a brief's feed entry in both formats (``body`` is relative to ``path``)."""
+    stamp = rfc3339(brief)
+    ident = entry_id(brief.slug)
+    link = _link(site_url, path)
+    content = absolutize(body, site_url, path)
+    lines = ["  <entry>", f"    <id>{ident}</id>", f"    <title>{escape(brief.title)}</title>",
+             f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
+             f"    <published>{stamp}</published>", f"    <updated>{stamp}</updated>"]
+    if brief.author:
+        lines.append(f"    <author><name>{escape(brief.author)}</name></author>")
+    lines += [f"    <category term={quoteattr(tag)}/>" for tag in brief.tags]
+    lines.append(f'    <summary type="text">{escape(brief.summary)}</summary>')
+    lines.append(f'    <content type="html">{escape(content)}</content>')
+    lines.append("  </entry>")
+    item: dict[str, object] = {
+        "id": ident, "url": link, "title": brief.title, "summary": brief.summary,
+        "content_html": content, "date_published": stamp, "date_modified": stamp,
+        "tags": list(brief.tags),
+    }
+    if brief.author:
+        item["authors"] = [{"name": brief.author}]
+    if brief.source.url:
+        item["external_url"] = brief.source.url
+    return Entry(updated=stamp, atom="\n".join(lines), json=json.dumps(item, ensure_ascii=False))
+
+
+def atom(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
+    """An Atom feed of pre-rendered entries, newest first."""
+    updated = max((e.updated for e in entries), default="1970-01-01T00:00:00Z")
+    self_link = _link(meta.site_url, meta.path)
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(meta.language)}>',
            f"  <id>{feed_id(meta.path)}</id>",
@@ -76,59 +113,33 @@ def atom(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
         out.append(f"  <subtitle>{escape(meta.subtitle)}</subtitle>")
     out.append(f"  <updated>{updated}</updated>")
     if meta.site_url:
-        out.append(f'  <link rel="self" type="application/atom+xml" href={quoteattr(_link(meta, meta.path))}/>')
-    out.append(f'  <link rel="alternate" type="text/html" href={quoteattr(_link(meta, meta.page_path))}/>')
+        out.append(f'  <link rel="self" type="application/atom+xml" href={quoteattr(self_link)}/>')
+    page = _link(meta.site_url, meta.page_path)
+    out.append(f'  <link rel="alternate" type="text/html" href={quoteattr(page)}/>')
     out.append(f"  <author><name>{escape(meta.author or meta.title)}</name></author>")
     out.append("  <generator>briefgen</generator>")
-    for brief, path, body in items:
-        out.append("  <entry>")
-        out.append(f"    <id>{entry_id(brief.slug)}</id>")
-        out.append(f"    <title>{escape(brief.title)}</title>")
-        out.append(f'    <link rel="alternate" type="text/html" href={quoteattr(_link(meta, path))}/>')
-        out.append(f"    <published>{rfc3339(brief)}</published>")
-        out.append(f"    <updated>{rfc3339(brief)}</updated>")
-        if brief.author:
-            out.append(f"    <author><name>{escape(brief.author)}</name></author>")
-        for tag in brief.tags:
-            out.append(f"    <category term={quoteattr(tag)}/>")
-        out.append(f"    <summary type=\"text\">{escape(brief.summary)}</summary>")
-        content = absolutize(body, meta.site_url, path)
-        out.append(f'    <content type="html">{escape(content)}</content>')
-        out.append("  </entry>")
+    out += [e.atom for e in entries]
     out.append("</feed>")
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def json_feed(meta: FeedMeta, items: Sequence[tuple[Brief, str, str]]) -> bytes:
+def json_feed(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
     """A JSON Feed 1.1 document mirroring the Atom feed."""
     doc: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": meta.title,
-        "home_page_url": _link(meta, meta.page_path),
+        "home_page_url": _link(meta.site_url, meta.page_path),
         "language": meta.language,
     }
     if meta.site_url:
-        doc["feed_url"] = _link(meta, meta.path.removesuffix(".xml") + ".json")
+        doc["feed_url"] = _link(meta.site_url, meta.path.removesuffix(".xml") + ".json")
     if meta.subtitle:
         doc["description"] = meta.subtitle
     if meta.author:
         doc["authors"] = [{"name": meta.author}]
-    doc["items"] = [
-        {
-            "id": entry_id(brief.slug),
-            "url": _link(meta, path),
-            "title": brief.title,
-            "summary": brief.summary,
-            "content_html": absolutize(body, meta.site_url, path),
-            "date_published": rfc3339(brief),
-            "date_modified": rfc3339(brief),
-            "tags": list(brief.tags),
-            **({"authors": [{"name": brief.author}]} if brief.author else {}),
-            **({"external_url": brief.source.url} if brief.source.url else {}),
-        }
-        for brief, path, body in items
-    ]
-    return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+    head = json.dumps(doc, ensure_ascii=False)[:-1]
+    # Items are JSON text already: splice them in rather than encoding each brief again.
+    return (head + ', "items": [' + ", ".join(e.json for e in entries) + "]}\n").encode("utf-8")
 
 
 def sitemap(site_url: str, pages: Mapping[str, str]) -> bytes:

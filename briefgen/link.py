@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from briefgen.cache import Memo, digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote
 from briefgen.related import Related, RelDoc, rank_related
@@ -73,6 +74,7 @@ def build_graph(
     *,
     related_count: int = 5,
     half_life_days: float = 30.0,
+    memo: Memo | None = None,
 ) -> tuple[LinkGraph, list[Diagnostic]]:
     """Resolve every connection between the published briefs."""
     ordered = newest_first(briefs)
@@ -110,7 +112,7 @@ def build_graph(
 
     entities, brief_entities, name_index = _index_entities(ordered, entity_defs)
     tags = _index_tags(ordered)
-    related = _rank(ordered, entities, brief_entities, related_count, half_life_days)
+    related = _rank(ordered, entities, brief_entities, related_count, half_life_days, memo)
     rank = {slug: i for i, slug in enumerate(order)}
     graph = LinkGraph(
         order=order,
@@ -273,6 +275,7 @@ def _index_tags(ordered: Sequence[Brief]) -> dict[str, TagInfo]:
 def _rank(
     ordered: Sequence[Brief], entities: Mapping[str, EntityInfo],
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
+    memo: Memo | None = None,
 ) -> dict[str, tuple[Related, ...]]:
     docs = [
         RelDoc(
@@ -284,4 +287,13 @@ def _rank(
         )
         for b in ordered
     ]
-    return rank_related(docs, k=count, half_life_days=half_life)
+    key = ""
+    if memo is not None:  # ranking looks at every brief: cache it by all of its inputs
+        key = digest(repr((count, half_life)), *(repr(d) for d in docs))
+        cached: dict[str, tuple[Related, ...]] | None = memo.get(key)
+        if cached is not None:
+            return cached
+    result = rank_related(docs, k=count, half_life_days=half_life)
+    if memo is not None:
+        memo.put(key, result)
+    return result

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from briefgen.cache import Memo, digest
 from briefgen.errors import Diagnostic, diag, did_you_mean
 from briefgen.frontmatter import FrontMatterError, split
 from briefgen.model import ENTITY_KINDS, Brief, Entities, EntityDef, Quote, Source
@@ -125,8 +126,13 @@ def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
     return problems
 
 
-def load_briefs(paths: Sequence[Path], root: Path) -> tuple[list[Brief], list[Diagnostic]]:
-    """Read and parse every path; return the good briefs and all problems."""
+def load_briefs(
+    paths: Sequence[Path], root: Path, memo: Memo | None = None
+) -> tuple[list[Brief], list[Diagnostic]]:
+    """Read and parse every path; return the good briefs and all problems.
+
+    ``memo`` caches parse results by the file's path and bytes.
+    """
     briefs: list[Brief] = []
     problems: list[Diagnostic] = []
     for path in paths:
@@ -135,7 +141,13 @@ def load_briefs(paths: Sequence[Path], root: Path) -> tuple[list[Brief], list[Di
             problems.append(problem)
             continue
         assert source is not None
-        brief, found = parse_brief(source)
+        key = digest(source.path, source.data) if memo is not None else ""
+        cached = memo.get(key) if memo is not None else None
+        if cached is None:
+            cached = parse_brief(source)
+            if memo is not None:
+                memo.put(key, cached)
+        brief, found = cached
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from briefgen.nlp.lexicon import STOPWORDS
 
@@ -26,12 +25,15 @@ _UNICODE_BREAKS = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014", "
                    "\u00a0", "\u00ab", "\u00bb")
 _HASH_BASE = 1099511628211  # an odd 64-bit multiplier (FNV prime); words hash as polynomials
 _CHUNK_BYTES = 1 << 21
+_TABLE_BITS = 22  # 4M buckets: about 1% of a 40,000-word vocabulary shares one
 _BLOCK_ROWS = 512  # rows of the similarity matrix held dense at once (512 x N float32)
 _MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the product's cost
 _CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
 _GRAPH_NEIGHBOURS = 20
 _GRAPH_DIMS = 32
+_EIGEN_ITERATIONS = 12
+_EIGEN_SLACK = 8  # extra directions that make the wanted ones converge faster
 _GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained directions
 _BM25_K1 = 1.2
 _BM25_B = 0.75
@@ -161,10 +163,9 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
     """Weighted term counts per brief and a display word per term, tokenised in bulk."""
     # Splitting words in Python costs about a microsecond each; numpy hashing of the bytes
     # costs a few nanoseconds a byte, which is what keeps 10,000 briefs under budget.
-    parts = [(d.title, boost, i) for i, d in enumerate(docs)]
-    parts += [(d.summary, 1.0, i) for i, d in enumerate(docs)]
-    parts += [(d.body, 1.0, i) for i, d in enumerate(docs)]
-    encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _, _ in parts]
+    parts = [(part, w) for d in docs for part, w in ((d.title, boost), (d.summary, 1.0),
+                                                      (d.body, 1.0))]  # part p is brief p // 3
+    encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
     chunks = _chunks([len(e) for e in encoded])
     longest = max((sum(len(e) for e in encoded[lo:hi]) for lo, hi in chunks), default=0)
     with np.errstate(over="ignore"):  # wrapping arithmetic is the point of the hash
@@ -176,30 +177,47 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
         h, first, size = _hash_words(np.frombuffer(buf, dtype=np.uint8), powers)
         ends = np.cumsum([len(e) for e in encoded[lo:hi]])
         hashes.append(h)
-        owners.append(lo + np.searchsorted(ends, first, side="right"))
+        owners.append(np.repeat(np.arange(lo, hi), np.diff(np.searchsorted(first, ends),
+                                                            prepend=0)))
         starts.append(first + base)
         lengths.append(size)
         buffers.append(buf)
         base += len(buf)
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
     part = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
-    uniq = np.unique(all_hash)  # a plain sort: argsort-based unique is several times slower
-    word_id = np.searchsorted(uniq, all_hash)
-    seen_at = np.zeros(len(uniq), dtype=np.int64)
+    word_id, n_words = _dense_ids(all_hash)
+    seen_at = np.zeros(n_words, dtype=np.int64)
     seen_at[word_id] = np.arange(len(word_id))  # any occurrence will do to spell the word
     text = b"".join(buffers)
     at = np.concatenate(starts)[seen_at].tolist() if starts else []
     size = np.concatenate(lengths)[seen_at].tolist() if lengths else []
     words = [text[s:s + n].decode("utf-8", "replace") for s, n in zip(at, size, strict=True)]
-    term_of, surface = _terms(words, np.bincount(word_id, minlength=len(uniq)))
+    term_of, surface = _terms(words, np.bincount(word_id, minlength=n_words))
     term = term_of[word_id]
     keep = term >= 0
-    weight = np.array([w for _, w, _ in parts], dtype=np.float32)[part[keep]]
-    owner = np.array([i for _, _, i in parts], dtype=np.int64)[part[keep]]
-    counts = sp.csr_matrix((weight, (owner, term[keep])), shape=(len(docs), len(surface)),
+    weight = np.array([w for _, w in parts], dtype=np.float32)[part[keep]]
+    counts = sp.csr_matrix((weight, (part[keep] // 3, term[keep])), shape=(len(docs), len(surface)),
                            dtype=np.float32)
     counts.sum_duplicates()
     return counts, surface
+
+
+def _dense_ids(hashes: U64) -> tuple[I64, int]:
+    """Number distinct hashes 0..n-1 through a direct-mapped table (sorting is much slower)."""
+    bucket = (hashes >> np.uint64(64 - _TABLE_BITS)).astype(np.int64)
+    table = np.zeros(1 << _TABLE_BITS, dtype=np.uint64)
+    table[bucket] = hashes  # one hash wins each bucket ...
+    lost = table[bucket] != hashes  # ... and the rare others are numbered separately below
+    used = np.zeros(1 << _TABLE_BITS, dtype=np.int64)
+    used[bucket[~lost]] = 1
+    slot = np.cumsum(used) - 1
+    ids = slot[bucket]
+    n = int(slot[-1]) + 1 if len(slot) else 0
+    if lost.any():
+        extra, inverse = np.unique(hashes[lost], return_inverse=True)
+        ids[lost] = n + inverse.ravel()
+        n += len(extra)
+    return ids, n
 
 
 def _fold(text: str) -> str:
@@ -305,29 +323,26 @@ def _combine(parts: Sequence[tuple[sp.csr_matrix, float]]) -> sp.csr_matrix:
 def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     """Each row's m best other rows by direct similarity, sorted by score then index."""
     n = features.shape[0]
-    cand = np.zeros((n, 0), dtype=np.int32)
-    best = np.zeros((n, 0), dtype=np.float32)
+    cand = np.full((n, m), -1, dtype=np.int32)
+    best = np.full((n, m), -2.0, dtype=np.float32)  # below any real score, so padding loses
     # The product is symmetric: each row block meets only itself and later rows, and hands
     # the later rows their share, which halves the work of the sparse product.
     for lo in range(0, n, _BLOCK_ROWS):
         hi = min(lo + _BLOCK_ROWS, n)
         sims = (features[lo:hi] @ features[lo:].T.tocsr()).toarray()
         sims[np.arange(hi - lo), np.arange(hi - lo)] = -1.0  # never the brief itself
-        cols = np.arange(lo, n, dtype=np.int32)
         pick = _best_columns(sims, m)
-        cand_rows = np.concatenate([cand[lo:hi], cols[pick]], axis=1)
-        best_rows = np.concatenate([best[lo:hi], np.take_along_axis(sims, pick, axis=1)], axis=1)
-        later = sims[:, hi - lo:].T  # rows hi.. seen from this block
-        pick_later = _best_columns(later, min(m, hi - lo))
-        rows = np.arange(lo, hi, dtype=np.int32)
-        if cand.shape[1] < m:
-            cand = np.pad(cand, ((0, 0), (0, m - cand.shape[1])), constant_values=-1)
-            best = np.pad(best, ((0, 0), (0, m - best.shape[1])), constant_values=-2.0)
-        cand[lo:hi], best[lo:hi] = _merge(cand_rows, best_rows, m)
-        cand[hi:], best[hi:] = _merge(
-            np.concatenate([cand[hi:], rows[pick_later]], axis=1),
-            np.concatenate([best[hi:], np.take_along_axis(later, pick_later, axis=1)], axis=1), m)
-    return cand, best
+        cand[lo:hi], best[lo:hi] = _merge(
+            cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
+            np.take_along_axis(sims, pick, axis=1), m)
+        if hi < n:
+            later = np.ascontiguousarray(sims[:, hi - lo:].T)  # later rows vs this block
+            pick = _best_columns(later, min(m, hi - lo))
+            cand[hi:], best[hi:] = _merge(
+                cand[hi:], best[hi:], pick.astype(np.int32) + lo,
+                np.take_along_axis(later, pick, axis=1), m)
+    order = np.lexsort((cand, -best), axis=1)  # score desc, then index (= id order)
+    return np.take_along_axis(cand, order, axis=1), np.take_along_axis(best, order, axis=1)
 
 
 def _best_columns(sims: F32, m: int) -> I64:
@@ -337,10 +352,12 @@ def _best_columns(sims: F32, m: int) -> I64:
     return np.argpartition(-sims, m - 1, axis=1)[:, :m]
 
 
-def _merge(cand: I32, vals: F32, m: int) -> tuple[I32, F32]:
-    """Keep the m best (value desc, index asc) of each row; padding (-1) sorts last."""
-    order = np.lexsort((np.where(cand < 0, np.iinfo(np.int32).max, cand), -vals), axis=1)[:, :m]
-    return np.take_along_axis(cand, order, axis=1), np.take_along_axis(vals, order, axis=1)
+def _merge(cand: I32, vals: F32, new_cand: I32, new_vals: F32, m: int) -> tuple[I32, F32]:
+    """The m largest of two candidate lists per row (unordered)."""
+    both = np.concatenate([vals, new_vals], axis=1)
+    keep = _best_columns(both, m)
+    return (np.take_along_axis(np.concatenate([cand, new_cand], axis=1), keep, axis=1),
+            np.take_along_axis(both, keep, axis=1))
 
 
 def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
@@ -353,14 +370,22 @@ def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
     degree = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
     scale = np.divide(1.0, np.sqrt(degree), out=np.zeros_like(degree), where=degree > 0)
     norm_graph = sp.diags(scale) @ graph @ sp.diags(scale)
-    dims = min(_GRAPH_DIMS, n - 2)
-    try:  # a fixed start vector keeps the eigenvectors, and so the output, reproducible
-        vals, vecs = eigsh(norm_graph, k=dims, which="LA", v0=np.ones(n), tol=1e-6)
-    except ArpackNoConvergence as err:  # use what converged rather than fail the build
-        vals, vecs = err.eigenvalues, err.eigenvectors
+    vals, vecs = _top_eigen(norm_graph, min(_GRAPH_DIMS, n - 2))
     emb = vecs * np.power(np.clip(vals, 0.0, None), _GRAPH_STEPS)
     length = np.linalg.norm(emb, axis=1, keepdims=True)
     return np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
+
+
+def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The largest eigenpairs of a symmetric matrix with spectrum in [-1, 1], by subspace iteration."""
+    # A seeded start keeps the output reproducible; shifting by the identity makes the top of
+    # the spectrum, not its largest magnitudes, converge first.
+    basis = np.random.default_rng(0).standard_normal((mat.shape[0], dims + _EIGEN_SLACK))
+    for _ in range(_EIGEN_ITERATIONS):
+        basis, _ = np.linalg.qr(mat @ basis + basis)
+    vals, rot = np.linalg.eigh(basis.T @ (mat @ basis))
+    top = np.argsort(-vals, kind="stable")[:dims]
+    return vals[top], basis @ rot[:, top]
 
 
 def _top_k(cand: I32, score: npt.NDArray[np.float64], k: int) -> list[list[tuple[int, int]]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from briefgen.cache import Memo, digest, json_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.link import LinkGraph
 from briefgen.markdown import make_markdown, render_body
@@ -19,19 +20,34 @@ from briefgen.slugs import relative_url
 from briefgen.views import brief_path, entity_path
 
 
-def render_bodies(graph: LinkGraph, *, autolink: bool = True) -> dict[str, str]:
+def render_bodies(
+    graph: LinkGraph, *, autolink: bool = True, memo: Memo | None = None
+) -> dict[str, str]:
     """Each published brief's body as safe HTML, with links relative to its own page."""
     md = make_markdown()
     by_path = {b.path: b.slug for b in graph.briefs.values()}
+    md_targets = tuple(sorted(by_path.items()))
     bodies: dict[str, str] = {}
     for slug in graph.order:
         brief = graph.briefs[slug]
-        bodies[slug] = render_body(
-            md, brief.body,
-            wikilinks=_wikilink_table(brief, graph),
-            entity_links=_entity_links(brief, graph) if autolink else (),
-            resolve_md=_md_resolver(brief, by_path),
-        )
+        wikilinks = _wikilink_table(brief, graph)
+        entity_links = _entity_links(brief, graph) if autolink else ()
+        key = ""
+        if memo is not None:
+            # .md links can point at any brief, so the set of brief paths is an input too
+            # (only when the body has one: most do not).
+            targets = repr(md_targets) if ".md" in brief.body else ""
+            key = digest(brief.path, brief.body, repr(sorted(wikilinks.items())),
+                         repr(entity_links), targets)
+            cached = memo.get(key)
+            if cached is not None:
+                bodies[slug] = cached
+                continue
+        bodies[slug] = render_body(md, brief.body, wikilinks=wikilinks,
+                                   entity_links=entity_links,
+                                   resolve_md=_md_resolver(brief, by_path))
+        if memo is not None:
+            memo.put(key, bodies[slug])
     return bodies
 
 
@@ -69,12 +85,25 @@ def _md_resolver(brief: Brief, by_path: Mapping[str, str]) -> Callable[[str], st
 
 def render_pages(
     env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
-    root: Path,
+    root: Path, *, memo: Memo | None = None, fingerprint: str = "",
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
-    """Render every page; template problems become diagnostics with the template's line."""
+    """Render every page; template problems become diagnostics with the template's line.
+
+    With ``memo``, a page whose view data, site values and theme ``fingerprint`` are
+    unchanged since the last build is taken from the cache instead of rendered again.
+    """
     outputs: list[OutputFile] = []
     problems: dict[tuple[str, int, str], Diagnostic] = {}
+    site_key = json_digest(site) if memo is not None else ""
     for page in pages:
+        key = ""
+        if memo is not None:
+            key = digest(fingerprint, site_key, page.path, page.template, json_digest(page.view))
+            cached = memo.get(key)
+            if cached is not None:
+                outputs.append(OutputFile(path=page.path, data=cached,
+                                          source=page.source or page.template))
+                continue
         try:
             template = env.get_template(page.template)
             text = template.render(page=page.view, site=site, page_path=page.path)
@@ -99,8 +128,10 @@ def render_pages(
                          "check the variables this line uses")
             problems.setdefault((found.pos.path, found.pos.line, found.code), found)
             continue
-        outputs.append(OutputFile(path=page.path, data=text.encode("utf-8"),
-                                  source=page.source or page.template))
+        data = text.encode("utf-8")
+        if memo is not None:
+            memo.put(key, data)
+        outputs.append(OutputFile(path=page.path, data=data, source=page.source or page.template))
     return outputs, list(problems.values())
 
 

@@ -36,6 +36,8 @@ _CONTEXT_PHRASES = re.compile(
     r"|^(?:the|this|that|these|those)\s+(?:comments?|remarks?|move|statement|claims?|decision)\b",
     re.IGNORECASE,
 )
+_FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+\s+([A-Z][\w'’-]+)")
+_SURNAME_LEAD = re.compile(r"([A-Z][\w'’-]+)\s+(?:said|says|told|added|believes|thinks)\b")
 _CONNECTIVE_LEAD = re.compile(r"([A-Za-z]+)(?:\s+far)?,?\s+(?=\w)")
 # Where a long sentence can be cut and still say something: before a subordinate clause.
 _CLAUSE_BREAK = re.compile(
@@ -111,10 +113,21 @@ def _balanced_quotes(text: str) -> bool:
     return text.count("“") == text.count("”") and text.count('"') % 2 == 0
 
 
-def _stands_alone(text: str, is_first: bool) -> bool:
+def _surnames(paragraphs: Sequence[str]) -> frozenset[str]:
+    """Last words of two-word capitalised names ("Daniel Okafor" gives "Okafor")."""
+    return frozenset(m.group(1) for p in paragraphs for m in _FULL_NAME.finditer(p))
+
+
+def _bare_surname_lead(text: str, surnames: frozenset[str]) -> bool:
+    """True for "Okafor said ...": a surname alone only makes sense after the full name."""
+    match = _SURNAME_LEAD.match(text)
+    return match is not None and match.group(1) in surnames
+
+
+def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozenset()) -> bool:
     """False for sentences that lean on earlier text or are fragments of a quote."""
     first = re.match(r"[\"'“‘(]*([^\W\d_]+)", text)
-    if not first or not _balanced_quotes(text):
+    if not first or not _balanced_quotes(text) or _bare_surname_lead(text, surnames):
         return False
     if not is_first and (first.group(1).lower() in CONTEXT_OPENERS or _CONTEXT_PHRASES.match(text)):
         return False
@@ -193,21 +206,29 @@ def summarize(
         return "", ()
     scores = _scores(title, sents)
     order = sorted(sents, key=lambda s: (-scores[s.index], s.index))
-    usable = [s for s in order if s.n_words >= _MIN_WORDS and _stands_alone(s.text, s.index == 0)]
+    surnames = _surnames(paragraphs)
+    usable = [
+        s
+        for s in order
+        if s.n_words >= _MIN_WORDS and _stands_alone(s.text, s.index == 0, surnames)
+    ]
     if not usable:  # a very short or odd text: fall back to its best sentence
         usable = order[:1]
     summary = sorted(_pick(usable, max_sentences, max_words), key=lambda s: s.index)
-    return " ".join(s.text for s in summary), _key_points(order, summary)
+    return " ".join(s.text for s in summary), _key_points(order, summary, surnames)
 
 
-def _key_points(order: Sequence[_Sentence], summary: Sequence[_Sentence]) -> tuple[str, ...]:
+def _key_points(
+    order: Sequence[_Sentence], summary: Sequence[_Sentence], surnames: frozenset[str]
+) -> tuple[str, ...]:
     """Up to five short bullets from the best sentences the summary does not already say."""
     chosen = {s.index for s in summary}
     points: list[tuple[int, str, Counter[str]]] = []
     for s in order:
         if len(points) >= _MAX_KEY_POINTS:
             break
-        text = "" if s.index in chosen or s.n_words < _MIN_WORDS else _as_point(s.text)
+        skip = s.index in chosen or s.n_words < _MIN_WORDS or _bare_surname_lead(s.text, surnames)
+        text = "" if skip else _as_point(s.text)
         terms = _terms(text)
         others = [p[2] for p in points] + [c.terms for c in summary]
         if text and all(_cosine(terms, other) <= _REDUNDANT for other in others):

@@ -283,15 +283,19 @@ def _edition_pages(briefs: Sequence[Brief],
 
 
 def _search_page(graph: LinkGraph) -> PageSpec:
-    """The search page; its filter choices are every tag, entity and section of the digest."""
+    """The search page; its filter choices are every tag, entity and section of the digest.
+
+    ``meta`` names the Pagefind metadata key each filter is checked against (see brief.html).
+    """
     def options(names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: (n.casefold(), n))
 
     filters = [
-        {"name": "tag", "label": "Tag", "options": options({t.name for t in graph.tags.values()})},
-        {"name": "entity", "label": "Person, organisation or place",
+        {"name": "tag", "meta": "tags", "label": "Tag",
+         "options": options({t.name for t in graph.tags.values()})},
+        {"name": "entity", "meta": "entities", "label": "Person, organisation or place",
          "options": options({e.name for e in graph.entities.values()})},
-        {"name": "section", "label": "Section",
+        {"name": "section", "meta": "section", "label": "Section",
          "options": options({b.section for b in graph.briefs.values() if b.section})},
     ]
     return PageSpec(path="search.html", template="search.html", view={

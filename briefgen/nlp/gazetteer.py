@@ -61,7 +61,7 @@ _REGIONS = _words(
     Europe Asia Africa Antarctica Oceania Scotland Wales England Crimea Kashmir Kurdistan
     Siberia Balkans Caucasus Gaza Tibet Xinjiang Chechnya Donbas Sahel Scandinavia Catalonia
     Bavaria Quebec Ontario Flanders Sicily Sardinia Corsica Tasmania Hokkaido Patagonia
-    Mediterranean
+    Mediterranean Caribbean Arctic Pacific Atlantic
     """
 ) | frozenset(
     (
@@ -96,7 +96,7 @@ _AMBIGUOUS = _words(
     """
     Nice Reading Mobile Split Bath Sale Deal Orange Victoria Florence Lincoln Jackson Phoenix
     Aurora Independence Hamilton Austin Charlotte Eugene Regina Marion Mesa Columbus Santa
-    Buffalo Anaheim Irving Cork Derby Preston Wigan Bolton Kent Surrey March May Of
+    Buffalo Anaheim Irving Cork Derby Preston Wigan Bolton Kent Surrey March May Of Toyota
     """
 )
 
@@ -116,7 +116,8 @@ def _table() -> Mapping[str, Place]:
     table: dict[str, Place] = {}
     countries = gc.get_countries()
     for code, info in countries.items():
-        table[info["name"]] = Place(f"country:{code}", info["name"])
+        name = info["name"].removeprefix("The ")  # "The Netherlands" reads as "the Netherlands"
+        table[info["name"]] = table[name] = Place(f"country:{code}", name)
     for record in pycountry.countries:
         code = record.alpha_2
         if code not in countries:
@@ -140,7 +141,7 @@ def _table() -> Mapping[str, Place]:
     return {k: v for k, v in table.items() if k not in _AMBIGUOUS}
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Drop accents so "İstanbul" and "Istanbul" compare equal."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -151,13 +152,14 @@ def _folded_table() -> Mapping[str, Place]:
     """The same table keyed by accent-free names."""
     folded: dict[str, Place] = {}
     for name, place in sorted(_table().items()):
-        folded.setdefault(_fold(name), place)
+        if fold(name) not in _AMBIGUOUS:  # "Salé" must not turn "Sale" into a place
+            folded.setdefault(fold(name), place)
     return folded
 
 
 def lookup(name: str) -> Place | None:
     """The place a surface form names, or None."""
-    return _table().get(name) or _folded_table().get(_fold(name))
+    return _table().get(name) or _folded_table().get(fold(name))
 
 
 def is_acronym_place(name: str) -> bool:

@@ -11,6 +11,7 @@ def _words(text: str) -> frozenset[str]:
 # Function words: ignored when comparing sentences and when picking tag terms.
 STOPWORDS = _words(
     """
+    unlike despite amid following including throughout concerning regarding beyond
     a about above across after afterwards again against all almost alone along already also
     although always am among amongst an and another any anyhow anyone anything anyway
     anywhere are around as at back be became because become becomes been before beforehand
@@ -36,6 +37,9 @@ STOPWORDS = _words(
 # Everyday words too vague to be a topic tag.
 GENERIC_WORDS = _words(
     """
+    include includes included including face faces facing added adding held hold holds ahead
+    members member share shares told saying believed thing kind sort lead leads leading
+    week weekend season chance chances deal deals plans claim claims seen make made
     able year years time times day days week weeks month months today yesterday people
     person way ways thing things part parts number numbers lot lots new old first second
     third last good bad big small high low great long little make makes making take takes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from typing import NamedTuple
 from briefgen.nlp import gazetteer
 from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.namewords import (
+    CALENDAR,
     DEMONYMS,
+    EVENT_HEADS,
     INSTITUTION_WORDS,
     INSTITUTIONS,
     LAW_HEADS,
@@ -26,7 +29,7 @@ from briefgen.nlp.sentences import split_sentences
 
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[-'’&][^\W_]+)*|[^\w\s]")
 # Model numbers and codes: S-400, F-35, MiG-29, COVID-19, A380.
-_CODE = re.compile(r"^(?=[^\W_]*[A-Z])[A-Za-z]{1,5}-?\d{1,5}[A-Z]?(?:s)?$")
+_CODE = re.compile(r"^(?:[A-Z]{1,5}|[A-Z][a-z]?[A-Z]?)-?\d{1,5}[A-Z]?s?$")
 _NOT_CODES = re.compile(r"^(?:Q[1-4]|H[12]|[A-Z]\d?)$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,6}$")
 _POSSESSIVE = ("’s", "'s", "’", "'")
@@ -73,16 +76,16 @@ def _is_possessive(text: str) -> bool:
 
 
 def _is_cap(text: str) -> bool:
-    """True for words that start with a capital letter (or are codes)."""
-    if text[0].isupper():
-        return True
-    return any(c.isdigit() for c in text) and bool(_CODE.match(_bare(text)))
+    """True for words that start with a capital letter."""
+    return text[0].isupper()  # codes (S-400, MiG-29) start with a capital too
 
 
 def _is_code(text: str) -> bool:
     """True for model numbers and codes such as S-400."""
     bare = _bare(text)
-    return bool(_CODE.match(bare)) and not _NOT_CODES.match(bare) and not bare.isdigit()
+    if not _CODE.match(bare) or _NOT_CODES.match(bare):
+        return False
+    return bare not in PLAIN_ACRONYMS and bare.removesuffix("s") not in PLAIN_ACRONYMS
 
 
 def _code_name(text: str) -> str:
@@ -149,7 +152,8 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             k = j
             while k < n and (tokens[k].text in ORG_CONNECTORS or tokens[k].text in NAME_PARTICLES):
                 k += 1
-            if k > j and k < n and _is_cap(tokens[k].text) and tokens[k].text[0].isalnum():
+            nxt = tokens[k].text if k < n else ""
+            if k > j and nxt[:1].isalnum() and _is_cap(nxt) and nxt not in CALENDAR:
                 j = k + 1
                 continue
             break
@@ -163,12 +167,14 @@ def _name_like(text: str, lower_words: frozenset[str]) -> bool:
     bare = _bare(text)
     return (
         bare[0].isupper()
-        and any(c.islower() for c in bare)
+        and any(c.islower() for c in bare[:-1])  # "MPs" is an acronym, not a name
         and not _is_code(bare)
         and bare not in ROLE_WORDS
         and bare not in INSTITUTION_WORDS
         and bare not in LAW_HEADS
         and bare not in DEMONYMS
+        and bare not in CALENDAR
+        and bare not in EVENT_HEADS
         and not _common(bare, lower_words)
     )
 
@@ -224,14 +230,42 @@ def _strip_role(toks: Sequence[Token]) -> Sequence[Token]:
     return toks[start:]
 
 
+def _is_org(toks: Sequence[Token]) -> bool:
+    """An organisation's name ends in a head word or has one before of/for/on."""
+    texts = [_bare(t.text) for t in toks]
+    if texts[-1] in ORG_HEADS:
+        return True
+    return any(
+        a in ORG_HEADS and b in ORG_CONNECTORS and b != "and" for a, b in itertools.pairwise(texts)
+    )
+
+
+def _loose_tail(toks: Sequence[Token]) -> Sequence[Token]:
+    """The words after the last "and" when they cannot belong to the institution's name."""
+    cut = max((k for k, t in enumerate(toks) if t.text == "and"), default=-1)
+    if cut <= 0:
+        return ()
+    tail = toks[cut + 1 :]
+    named = len(tail) >= 2 and _is_org(tail) and _bare(tail[0].text) not in INSTITUTION_WORDS
+    if _bare(toks[cut - 1].text) in ORG_HEADS or named:
+        return tail  # "Deutsche Bank and Credit Suisse", "BBC One and BBC News": two names
+    words = [_bare(t.text) for t in tail if t.text != "the"]
+    if any(w in INSTITUTION_WORDS for w in words) or gazetteer.lookup(" ".join(words)):
+        return ()
+    return tail
+
+
 def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
     """Organisations, places, laws and single words in a span that is not a person."""
     texts = [_bare(t.text) for t in toks]
-    if len(toks) >= 2 and texts[-1] in LAW_HEADS:
+    if len(toks) >= 2 and (texts[-1] in LAW_HEADS or texts[-1] in EVENT_HEADS):
         return [_mention("other", ctx, toks, _join(toks))]
     core = _strip_role(toks)
-    has_head = any(_bare(t.text) in ORG_HEADS for t in core)
-    if has_head and len(core) >= 2 and _bare(core[-1].text) not in ROLE_WORDS:
+    if len(core) >= 2 and _is_org(core):
+        tail = _loose_tail(core)
+        if tail:  # "Disney Corporation and Saudi Arabian": the org ends before "and"
+            head = core[: len(core) - len(tail) - 1]
+            return [*_classify_rest(ctx, head, i), *_classify_rest(ctx, tail, i + len(head) + 1)]
         return [_mention("organizations", ctx, core, _join(core))]
     place = gazetteer.lookup(" ".join(texts))
     if place:
@@ -307,33 +341,61 @@ def _classify(ctx: _Context, i: int, j: int) -> list[Mention]:
     return _classify_run(ctx, toks, i)
 
 
+def _name_start(ctx: _Context, toks: Sequence[Token]) -> int:
+    """Index where a trailing person's name (at most four words) begins in a run."""
+    k = len(toks)
+    while (
+        k > 0
+        and len(toks) - k < 4
+        and (
+            _name_like(toks[k - 1].text, ctx.lower_words)
+            or (toks[k - 1].text in NAME_PARTICLES and k < len(toks))
+        )
+    ):
+        k -= 1
+    while k < len(toks) and toks[k].text in NAME_PARTICLES:
+        k += 1
+    return k
+
+
+def _person_of(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
+    """ "Analyst Priya Raman of Harbourview Capital": a titled name, then an institution."""
+    cut = next((c for c, t in enumerate(toks) if t.text == "of"), 0)
+    left = toks[:cut]
+    k = _name_start(ctx, left)
+    if cut == 0 or len(left) - k < 2:
+        return []
+    where = _classify_rest(ctx, toks[cut + 1 :], i + cut + 1)
+    if not any(m.kind in ("organizations", "places") for m in where):
+        return []  # "of" must lead to an institution or a place, as in a job line
+    rest = _classify_rest(ctx, left[:k], i) if k else []
+    return [*rest, _mention("people", ctx, left[k:], _join(left[k:])), *where]
+
+
 def _classify_run(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
     """People first (a name at the end of the run), then the rest."""
     j = i + len(toks)
-    if _person_cue(ctx, i, j) and not gazetteer.lookup(_join(toks)):
-        k = len(toks)
-        while (
-            k > 0
-            and len(toks) - k < 4
-            and (
-                _name_like(toks[k - 1].text, ctx.lower_words)
-                or (toks[k - 1].text in NAME_PARTICLES and k < len(toks))
-            )
-        ):
-            k -= 1
-        name = toks[k:]
-        while name and name[0].text in NAME_PARTICLES:
-            name = name[1:]
-        if len(name) >= 2 and not _is_country(name[0].text):
-            rest = _classify_rest(ctx, toks[:k], i) if k else []
-            return [*rest, _mention("people", ctx, name, _join(name))]
-        if len(name) == 1 and (k > 0 or _person_cue(ctx, j - 1, j)):
-            rest = _classify_rest(ctx, toks[:k], i) if k else []
-            honorific = k > 0 and _bare(toks[k - 1].text) in ROLE_WORDS
-            kind = "person!" if honorific else "person?"
-            if gazetteer.lookup(_bare(name[0].text)) and not honorific:
-                return [*rest, *_classify_rest(ctx, name, j - 1)]
-            return [*rest, _mention(kind, ctx, name, _bare(name[0].text))]
+    lone = _bare(toks[0].text) if len(toks) == 1 else ""
+    if lone and (lone in INSTITUTIONS or _is_acronym(lone)):
+        return _classify_rest(ctx, toks, i)  # "the Kremlin warned": an institution speaking
+    if not _person_cue(ctx, i, j) or gazetteer.lookup(_join(toks)):
+        return _classify_rest(ctx, toks, i)
+    titled_of = _person_of(ctx, toks, i)
+    if titled_of:
+        return titled_of
+    k = _name_start(ctx, toks)
+    name = toks[k:]
+    if k and toks[k - 1].text in _SPLITTERS:
+        return _classify_rest(ctx, toks, i)  # "Department of Commerce": an institution's tail
+    rest = _classify_rest(ctx, toks[:k], i) if k else []
+    if len(name) >= 2 and not _is_country(name[0].text):
+        return [*rest, _mention("people", ctx, name, _join(name))]
+    if len(name) == 1 and (k > 0 or _person_cue(ctx, j - 1, j)):
+        honorific = k > 0 and _bare(toks[k - 1].text) in ROLE_WORDS
+        if gazetteer.lookup(_bare(name[0].text)) and not honorific:
+            return [*rest, *_classify_rest(ctx, name, j - 1)]
+        kind = "person!" if honorific else "person?"
+        return [*rest, _mention(kind, ctx, name, _bare(name[0].text))]
     return _classify_rest(ctx, toks, i)
 
 

@@ -11,8 +11,9 @@ def _words(text: str) -> frozenset[str]:
 # Capitalised words that end an organisation's name, or head it ("Ministry of ...").
 ORG_HEADS = _words(
     """
-    Ministry Department Council Group Agency Bank Inc Ltd Plc plc Corp Corporation Company Co
-    Party Union University College School Center Centre Committee Commission Association
+    Ministry Department Chamber Council Group Agency Bank Inc Ltd Plc plc Corp Corporation
+    Company Co Party Dems Union University College School Center Centre Committee Commission
+    Association
     Institute Institution Foundation Court Parliament Assembly Congress Senate Army Navy Force
     Forces Police Office Board Authority Federation League Club FC Airlines Airways Bros
     Technologies Systems Industries Holdings Motors Network Organisation Organization Service
@@ -34,7 +35,8 @@ INSTITUTION_WORDS = ORG_HEADS | _words(
     High Joint Armed Air Naval Military Intelligence Global World European Western Eastern
     Northern Southern United Royal Democratic Republican Socialist Liberal Conservative Green
     People's Peoples Popular Islamic Christian Financial Industrial Commercial Regional Local
-    City Municipal Metropolitan Stock Investment Development Cooperation Co-operation Relations
+    Commerce City Municipal Metropolitan Stock Investment Development Cooperation Relations
+    Co-operation
     Information Communication Digital Space Nuclear Atomic Civil Social Welfare Defence Defense
     Energy Oil Gas Capital Republic Kingdom Emirates Dynamics
     """
@@ -51,7 +53,7 @@ ROLE_WORDS = _words(
     Editor Correspondent Attorney Sheikh Emir Sultan Inspector Detective Superintendent
     Constable Bishop Archbishop Rev Reverend Father Speaker Chairperson Expert Envoy Minister
     Counsellor Adviser Advisor Presidential Crown Chef Boss Striker Midfielder Defender
-    Goalkeeper Star Singer Actor Actress Director-General Secretary-General Ayatollah Imam
+    Goalkeeper Singer Actor Actress Director-General Secretary-General Ayatollah Imam
     """
 )
 # Lower-case words before a name that make it a person ("expert Ilya Kramnik").
@@ -92,11 +94,31 @@ PLAIN_ACRONYMS = _words(
     CEO CFO COO CTO TV PC PCs GDP AI IT OK DVD CD CDs MP MPs MEP MEPs PM AM FM UK US USA EU
     UN HIV AIDS DNA ID IQ PR VAT UFO SMS MMS PhD BA MA MBA VIP ATM GPS SUV CCTV ICT HQ RAF
     II III IV VI VII VIII IX XI XII NB PS AD BC BCE CE USB URL PDF FAQ IPO LLC
-    AGM AFP RSS HTML CPU GPU RAM MP3 LCD LED TNT UAV
+    AGM AFP RSS HTML CPU GPU RAM MP3 LCD LED TNT UAV HD HDTV DSL ADSL ISP GSM SIM PIN DIY
+    OBE MBE CBE QC ASAP RIP FYI LOL GMT BST CET EST PST R&B LA
     """
 ) - _words("EU UN UK US USA AFP")
 # Well-known institutions named by one word, usually after "the".
-INSTITUTIONS = _words("Kremlin Pentagon Vatican Bundestag Duma Knesset Politburo Interpol Europol")
+INSTITUTIONS = _words(
+    """
+    Kremlin Pentagon Vatican Bundestag Duma Knesset Politburo Interpol Europol Labour Tories
+    Conservatives Democrats Republicans Whitehall
+    """
+)
+# Heads of a named event, filed under "other" ("World Cup", "Cannes Film Festival").
+EVENT_HEADS = _words(
+    """
+    Cup Championship Championships Olympics Paralympics Festival Awards Prize Trophy Games
+    Marathon Expo Summit Open Classic Masters Grand Prix Tour Series Oscars Baftas
+    """
+)
+# Days and months: capitalised, but never part of a name.
+CALENDAR = _words(
+    """
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December
+    """
+)
 # Heads of a law, treaty or programme name ("AI Act", "Paris Agreement").
 LAW_HEADS = _words(
     """

@@ -16,6 +16,7 @@ _PRONOUN = re.compile(r"\b(?:he|she)\b", re.IGNORECASE)
 _SPEECH = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_VERBS)) + r"|according to)\b", re.IGNORECASE)
 _MIN_WORDS = 3  # shorter quoted bits are titles or fragments, never quotes
 _SCARE_WORDS = 6  # below this a quoted phrase needs an attribution right after it
+_MAX_SPLIT_GAP = 60  # characters of attribution between the halves of one quote
 _SPEAKER_KINDS = frozenset({"people", "organizations"})
 
 
@@ -129,11 +130,25 @@ def _attribute(span: _Span, paragraphs: Sequence[str], mentions: Sequence[Mentio
     return ""
 
 
+def _continues(prev: _Span, span: _Span, paragraphs: Sequence[str]) -> bool:
+    """True for the second half of a quote split by its attribution ("…,” he said, “but…”)."""
+    if prev.close_par != span.open_par or not span.text.lstrip()[:1].islower():
+        return False
+    gap = paragraphs[span.open_par][prev.close_at : span.open_at]
+    return len(gap) <= _MAX_SPLIT_GAP and bool(_SPEECH.search(gap))
+
+
 def find_quotes(paragraphs: Sequence[str], mentions: Sequence[Mention]) -> tuple[Quote, ...]:
     """Attributed direct quotes, in order, each once."""
     out: list[Quote] = []
     seen: set[str] = set()
+    prev: tuple[_Span, str] | None = None  # the last quote kept and its raw text
     for span in _spans(paragraphs):
+        if prev is not None and _continues(prev[0], span, paragraphs):
+            raw = f"{prev[1].rstrip().rstrip(',')} {span.text.strip()}"
+            out[-1] = Quote(speaker=out[-1].speaker, text=_clean(raw))
+            prev = (span, raw)
+            continue
         text = _clean(span.text)
         n_words = len(text.split())
         if n_words < _MIN_WORDS:
@@ -141,11 +156,13 @@ def find_quotes(paragraphs: Sequence[str], mentions: Sequence[Mention]) -> tuple
         speaker = _attribute(span, paragraphs, mentions)
         if not speaker:
             continue  # unattributed: a scare quote, a title or a quote we cannot place
-        if n_words < _SCARE_WORDS and not _SPEECH.search(
-            _after(paragraphs[span.close_par], span.close_at)
+        if n_words < _SCARE_WORDS and (
+            text[0].islower()
+            or not _SPEECH.search(_after(paragraphs[span.close_par], span.close_at))
         ):
-            continue
+            continue  # a short phrase inside a sentence, not a statement
         if text not in seen:
             seen.add(text)
             out.append(Quote(speaker=speaker, text=text))
+            prev = (span, span.text)
     return tuple(out)

@@ -11,23 +11,43 @@
   var list = document.getElementById("search-results");
   var input = document.getElementById("search-q");
   var header = document.getElementById("site-search");
-  var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-filter]"));
+  var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-meta]"));
   var api = null;
   var ticket = 0;
   var MAX_SHOWN = 30;
+  var MAX_RANKED = 60;
+  var MAX_FILTERED = 300;
+  var REF_BOOST = 0.02;
 
   function say(text) {
     status.textContent = text;
   }
 
+  // Chosen filters as {meta key: wanted value}; the keys are set in search.html.
   function chosenFilters() {
     var out = {};
     selects.forEach(function (select) {
       if (select.value) {
-        out[select.dataset.filter] = select.value;
+        out[select.dataset.meta] = select.value;
       }
     });
     return out;
+  }
+
+  // Tags and entities are JSON lists in the metadata, the section a plain string.
+  function matches(data, filters) {
+    var meta = data.meta || {};
+    return Object.keys(filters).every(function (key) {
+      var value = meta[key] || "";
+      if (value.charAt(0) === "[") {
+        try {
+          return JSON.parse(value).indexOf(filters[key]) !== -1;
+        } catch (err) {
+          return false;
+        }
+      }
+      return value === filters[key];
+    });
   }
 
   function readQuery() {
@@ -88,7 +108,7 @@
     link.href = data.url;
     heading.appendChild(link);
     item.appendChild(heading);
-    var line = [meta.date, (data.filters && data.filters.section || [])[0]].filter(Boolean);
+    var line = [meta.date, meta.section].filter(Boolean);
     if (line.length) {
       item.appendChild(element("p", "meta", line.join(" · ")));
     }
@@ -104,6 +124,18 @@
     return item;
   }
 
+  // Pagefind scores matches of similar wording almost equally; among those, the brief that
+  // other briefs follow up or link to (the story's anchor) is the better first answer.
+  // The boost is a few percent, so it never lifts a clearly weaker match.
+  function rerank(results, items) {
+    var scored = items.map(function (data, i) {
+      var refs = Math.min(parseInt((data.meta || {}).refs, 10) || 0, 5);
+      return { data: data, score: results[i].score * (1 + REF_BOOST * refs), order: i };
+    });
+    scored.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
+    return scored.map(function (s) { return s.data; });
+  }
+
   function unavailable() {
     list.replaceChildren();
     if (window.location.protocol === "file:") {
@@ -117,30 +149,38 @@
   function run() {
     var term = input.value.trim();
     var filters = chosenFilters();
+    var filtered = Object.keys(filters).length > 0;
     var mine = ++ticket;
     if (header) {
       header.value = term;
     }
-    if (!term && Object.keys(filters).length === 0) {
+    if (!term) {
       list.replaceChildren();
-      say("Type a word to search the briefs.");
+      say(filtered ? "Type a word to search the briefs that match these filters."
+                   : "Type a word to search the briefs.");
       return Promise.resolve();
     }
     say("Searching…");
     return loadIndex().then(function (pagefind) {
-      return pagefind.search(term || null, { filters: filters });
+      return pagefind.search(term);
     }).then(function (found) {
       if (mine !== ticket) {
         return null;
       }
-      var shown = found.results.slice(0, MAX_SHOWN);
-      return Promise.all(shown.map(function (r) { return r.data(); })).then(function (items) {
+      // Filters are checked on each result's metadata, so look further down the list.
+      var considered = found.results.slice(0, filtered ? MAX_FILTERED : MAX_RANKED);
+      var loads = considered.map(function (r) { return r.data(); });
+      return Promise.all(loads).then(function (items) {
         if (mine !== ticket) {
           return;
         }
-        list.replaceChildren.apply(list, items.map(render));
-        var total = found.results.length;
-        var what = term ? "“" + term + "”" : "these filters";
+        var ranked = rerank(considered, items).filter(function (data) {
+          return matches(data, filters);
+        });
+        var shown = ranked.slice(0, MAX_SHOWN);
+        list.replaceChildren.apply(list, shown.map(render));
+        var total = filtered ? ranked.length : found.results.length;
+        var what = "“" + term + "”" + (filtered ? " with these filters" : "");
         if (total === 0) {
           say("No results for " + what + ".");
         } else {

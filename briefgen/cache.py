@@ -1,0 +1,133 @@
+"""A content-addressed build cache, kept on disk in ``.briefgen/`` between builds.
+
+Each memo maps a hash of everything an intermediate result depends on to that result:
+parsed briefs (by file bytes), rendered bodies (by body and link tables) and rendered pages
+(by template fingerprint and view data). A warm build runs the same code as a cold one and
+only skips work whose inputs are unchanged, so both produce identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle  # nosec B403 - only reads the cache file this tool wrote in the site folder
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefgen import __version__
+
+_FORMAT = f"briefgen-cache-3-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short stable hash of several strings or byte strings."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def json_digest(value: Any) -> str:
+    """Hash of plain data through its canonical JSON form."""
+    return digest(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+
+@dataclass(slots=True)
+class Memo:
+    """One kind of cached result; records which keys the current build used."""
+
+    entries: dict[str, Any] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    hits: int = 0
+    misses: int = 0
+
+    def get(self, key: str) -> Any:
+        """The cached value or None; marks the key as still in use."""
+        value = self.entries.get(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+            self.used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a value for this build (and the next)."""
+        self.entries[key] = value
+        self.used.add(key)
+
+    def compact(self) -> None:
+        """Forget entries the last build did not use, so the cache never grows unbounded."""
+        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+
+
+@dataclass(slots=True)
+class BuildCache:
+    """All memos of one site, loadable from and savable to ``.briefgen/``."""
+
+    folder: Path | None = None
+    briefs: Memo = field(default_factory=Memo)
+    bodies: Memo = field(default_factory=Memo)
+    pages: Memo = field(default_factory=Memo)
+    related: Memo = field(default_factory=Memo)
+    manifest: str = ""
+    brief_count: int = 0
+
+    @classmethod
+    def load(cls, folder: Path) -> BuildCache:
+        """Read the cache; a missing, stale or unreadable file gives an empty cache."""
+        cache = cls(folder=folder)
+        path = folder / "cache.pickle"
+        try:
+            with path.open("rb") as handle:
+                data = pickle.load(handle)  # nosec B301 - our own file, see module docstring
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                TypeError, ValueError):
+            return cache
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return cache
+        for name in ("briefs", "bodies", "pages", "related"):
+            getattr(cache, name).entries = data.get(name, {})
+        cache.manifest = data.get("manifest", "")
+        cache.brief_count = data.get("brief_count", 0)
+        return cache
+
+    def save(self, manifest: str) -> None:
+        """Write the cache atomically, keeping only what this build used."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for memo in (self.briefs, self.bodies, self.pages, self.related):
+            memo.compact()
+        data = {"format": _FORMAT, "manifest": manifest, "briefs": self.briefs.entries,
+                "bodies": self.bodies.entries, "pages": self.pages.entries,
+                "related": self.related.entries, "brief_count": self.brief_count}
+        temp = self.folder / f"cache.pickle.{os.getpid()}.tmp"
+        with temp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, self.folder / "cache.pickle")
+        self.manifest = manifest
+        gitignore = self.folder / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("*\n", encoding="utf-8")
+
+
+def input_manifest(files: list[Path], extra: str = "") -> str:
+    """A hash of every input file's path, size and modification time (no reads)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(_FORMAT.encode())
+    hasher.update(extra.encode("utf-8", "surrogatepass"))
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            hasher.update(f"{path}\0missing\n".encode("utf-8", "surrogatepass"))
+            continue
+        hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+                      .encode("utf-8", "surrogatepass"))
+    return hasher.hexdigest()

@@ -1,0 +1,98 @@
+"""``briefgen serve``: build in memory, serve, watch, rebuild what changed, update browsers."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from briefgen.serve.live import LiveSite
+from briefgen.serve.server import Hub, Server, make_server
+from briefgen.serve.watcher import Watcher
+
+__all__ = ["DevServer", "serve"]
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class DevServer:
+    """The whole dev server: live site, HTTP server, watcher. Start, use, stop."""
+
+    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8000,
+                 poll: bool = False, follow: bool = False,
+                 echo: Callable[[str], None] = _stderr, quiet: float = 0.02,
+                 max_wait: float = 0.25, follow_up_delay: float = 0.6) -> None:
+        self.hub = Hub()
+        self.site = LiveSite(root, self.hub, follow=follow, echo=echo,
+                             follow_up_delay=follow_up_delay)
+        self._host, self._port, self._poll, self._follow = host, port, poll, follow
+        self._quiet, self._max_wait = quiet, max_wait
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+        self.watcher: Watcher | None = None
+
+    @property
+    def url(self) -> str:
+        """The address the server listens on."""
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else str(host)
+        return f"http://{shown}:{port}/"
+
+    def start(self) -> None:
+        """Build, bind, start serving and watching; returns once the site is being served."""
+        self.site.start()
+        self._server = make_server(self._host, self._port, files=self.site.files,
+                                   hello=self.site.hello, hub=self.hub, follow=self._follow)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.2},
+                                        name="briefgen-http", daemon=True)
+        self._thread.start()
+        self.watcher = Watcher(self.site.root, self.site.watched(), self.site.handle,
+                               skip_dirs=self.site.skip_dirs(), poll=self._poll,
+                               quiet=self._quiet, max_wait=self._max_wait)
+        self.watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching, close every browser stream, stop serving and building."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.hub.close()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.site.stop()
+
+    def __enter__(self) -> DevServer:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
+          poll: bool = False, follow: bool = False,
+          echo: Callable[[str], None] = _stderr) -> None:
+    """Run until Ctrl-C."""
+    server = DevServer(root, host=host, port=port, poll=poll, follow=follow, echo=echo)
+    server.start()
+    echo(f"Serving {server.site.root} at {server.url} (Ctrl-C to stop)")
+    if open_browser:
+        webbrowser.open(server.url)
+    stopped = threading.Event()
+    try:
+        while not stopped.wait(1.0):  # a timed wait keeps Ctrl-C deliverable
+            pass
+    except KeyboardInterrupt:
+        echo("Stopping…")
+    finally:
+        server.stop()

@@ -1,0 +1,82 @@
+"""The build cache: warm builds equal cold builds; no-change builds do nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from briefgen.build import build, build_site
+from briefgen.cache import BuildCache
+from briefgen.config import load_config
+from conftest import REPO
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _sample(tmp_path: Path) -> Path:
+    root = tmp_path / "s"
+    shutil.copytree(REPO / "content", root / "content")
+    return root
+
+
+def test_warm_build_equals_cold_build(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    config = load_config(root)
+    cache = BuildCache()
+    cold = build_site(config, cache)
+    assert cache.pages.misses > 0 and cache.pages.hits == 0
+    warm = build_site(config, cache)
+    assert cache.pages.hits == cache.pages.misses  # second build: every page from the cache
+    assert warm.outputs == cold.outputs
+    assert build_site(config).outputs == cold.outputs
+
+
+def test_no_change_rebuild_skips_and_edit_rebuilds(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    config = load_config(root)
+    first = build(config)
+    assert not first.up_to_date and (root / ".briefgen" / "cache.pickle").is_file()
+    second = build(config)
+    assert second.up_to_date and second.brief_count == first.brief_count
+    brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+    brief.write_text(brief.read_text().replace("press briefing", "news conference"))
+    third = build(config)
+    assert not third.up_to_date
+    assert "news conference" in (root / "site/briefs/turkey-s400-deescalation.html").read_text()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root / "content", fresh / "content")
+    build(load_config(fresh), use_cache=False)
+    assert _tree(fresh / "site") == _tree(root / "site")
+    assert not (fresh / ".briefgen").exists()
+
+
+def test_template_edit_invalidates_pages(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    build(load_config(root))
+    theme = root / "themes/default/templates"
+    theme.mkdir(parents=True)
+    (theme / "404.html").write_text("{% extends 'default/404.html' %}"
+                                    "{% block title %}Lost{% endblock %}")
+    result = build(load_config(root))
+    assert not result.up_to_date
+    assert "<title>Lost</title>" in (root / "site/404.html").read_text()
+
+
+def test_deleted_site_is_rebuilt(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    build(load_config(root))
+    shutil.rmtree(root / "site")
+    assert not build(load_config(root)).up_to_date
+    assert (root / "site/index.html").is_file()
+
+
+def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    build(load_config(root))
+    (root / ".briefgen/cache.pickle").write_bytes(b"not a pickle")
+    (root / "site/index.html").unlink()
+    assert not build(load_config(root)).up_to_date
+    assert (root / "site/index.html").is_file()
