@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen import feeds, search
-from briefgen import __version__
+from briefgen import __version__, feeds, search
 from briefgen.cache import BuildCache, digest, input_manifest
 from briefgen.config import CONFIG_NAME, Config
+from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
@@ -57,7 +57,7 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
                                half_life_days=config.related_half_life_days, memo=memo.related)
     problems += found
     bodies = render_bodies(graph, autolink=config.autolink_entities, memo=memo.bodies)
-    pages = plan_pages(config, graph, bodies)
+    pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
     theme = find_theme(config)
     outputs, found = render_pages(make_env(theme), pages, site_view(config), root,
                                   memo=memo.pages, fingerprint=theme_fingerprint(theme))

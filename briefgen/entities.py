@@ -12,7 +12,7 @@ from briefgen.nlp.lexicon import GENERIC_WORDS, STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import DEMONYMS
 from briefgen.nlp.quotes import find_quotes
-from briefgen.nlp.sentences import words
+from briefgen.nlp.sentences import plain_paragraphs, words
 
 __all__ = ["extract", "suggest_tags"]
 
@@ -98,6 +98,7 @@ def _entities(resolved: Sequence[Mention]) -> Entities:
 def extract(title: str, paragraphs: Sequence[str]) -> tuple[Entities, tuple[Quote, ...]]:
     """People, organisations, places and other names, plus attributed quotes."""
     del title  # headlines are title-cased: every word looks like a name there
+    paragraphs = plain_paragraphs(paragraphs)
     resolved = _resolve(find_mentions(paragraphs))
     return _entities(resolved), find_quotes(paragraphs, resolved)
 
@@ -132,6 +133,7 @@ def suggest_tags(
     tags: list[str] = [_tag(c) for c in categories if c.strip()]
     if section.strip():
         tags.append(_tag(section))
+    paragraphs = plain_paragraphs(paragraphs)
     resolved = _resolve(find_mentions(paragraphs))
     counts = Counter((m.kind, m.name) for m in resolved if m.kind != "people")
     title_words = set(re.findall(r"[^\W_]+(?:-[^\W_]+)*", fold(title)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from briefgen.nlp.lexicon import STOPWORDS
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
 
@@ -23,16 +25,19 @@ U64 = npt.NDArray[np.uint64]
 _BYTE_CLASSES = bytes(c if chr(c).isalnum() or c >= 128 else 32 for c in range(256)).lower()
 _UNICODE_BREAKS = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026",
                    "\u00a0", "\u00ab", "\u00bb")
-_HASH_BASE = 1099511628211  # an odd 64-bit multiplier (FNV prime); words hash as polynomials
+_MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB,
+                                      0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD))  # odd mixers
+_BYTE_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
+_BYTE_MASKS.setflags(write=False)
 _CHUNK_BYTES = 1 << 21
-_TABLE_BITS = 22  # 4M buckets: about 1% of a 40,000-word vocabulary shares one
+_TABLE_BITS = 20  # 1M buckets: a few % of a 40,000-word vocabulary share one
 _BLOCK_ROWS = 512  # rows of the similarity matrix held dense at once (512 x N float32)
 _MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the product's cost
 _CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
 _GRAPH_NEIGHBOURS = 20
-_GRAPH_DIMS = 32
-_EIGEN_ITERATIONS = 12
+_GRAPH_DIMS = 16
+_EIGEN_ITERATIONS = 12  # a multiple of 3
 _EIGEN_SLACK = 8  # extra directions that make the wanted ones converge faster
 _GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained directions
 _BM25_K1 = 1.2
@@ -116,15 +121,13 @@ def rank_related(
         days = np.array([d.date.toordinal() for d in ordered], dtype=np.float64)
         decay = np.exp2(-np.abs(days[:, None] - days[cand]) / half_life_days)
         score = score * ((1.0 - weights.time) + weights.time * decay).astype(np.float32)
-    score = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
-    top = _top_k(cand, score, k)
+    rounded: F64 = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
+    top = _top_k(cand, rounded, k)
+    why = _reasons(ordered, ent_idf, tag_idf, text, top)
     out: dict[str, tuple[Related, ...]] = {}
     for i, doc in enumerate(ordered):
-        out[doc.id] = tuple(
-            Related(id=ids[j], score=float(score[i, c]),
-                    shared=_reasons(doc, ordered[j], ent_idf, tag_idf, text, i, j))
-            for c, j in top[i]
-        )
+        out[doc.id] = tuple(Related(id=ids[j], score=float(rounded[i, c]), shared=why[i, j])
+                            for c, j in top[i])
     return out
 
 
@@ -161,20 +164,17 @@ def _text_matrix(docs: Sequence[RelDoc], title_boost: float) -> _Text:
 
 def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, tuple[str, ...]]:
     """Weighted term counts per brief and a display word per term, tokenised in bulk."""
-    # Splitting words in Python costs about a microsecond each; numpy hashing of the bytes
-    # costs a few nanoseconds a byte, which is what keeps 10,000 briefs under budget.
+    # Splitting words in Python costs about a microsecond each; hashing them with numpy
+    # costs a few nanoseconds, which is what keeps 10,000 briefs under budget.
     parts = [(part, w) for d in docs for part, w in ((d.title, boost), (d.summary, 1.0),
                                                       (d.body, 1.0))]  # part p is brief p // 3
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
     chunks = _chunks([len(e) for e in encoded])
-    longest = max((sum(len(e) for e in encoded[lo:hi]) for lo, hi in chunks), default=0)
-    with np.errstate(over="ignore"):  # wrapping arithmetic is the point of the hash
-        powers = np.cumprod(np.full(longest + 1, _HASH_BASE, dtype=np.uint64), dtype=np.uint64)
     hashes, owners, starts, lengths, buffers = [], [], [], [], []
     base = 0
     for lo, hi in chunks:
         buf = b"".join(encoded[lo:hi])
-        h, first, size = _hash_words(np.frombuffer(buf, dtype=np.uint8), powers)
+        h, first, size = _hash_words(np.frombuffer(buf, dtype=np.uint8))
         ends = np.cumsum([len(e) for e in encoded[lo:hi]])
         hashes.append(h)
         owners.append(np.repeat(np.arange(lo, hi), np.diff(np.searchsorted(first, ends),
@@ -196,19 +196,21 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
     term = term_of[word_id]
     keep = term >= 0
     weight = np.array([w for _, w in parts], dtype=np.float32)[part[keep]]
-    counts = sp.csr_matrix((weight, (part[keep] // 3, term[keep])), shape=(len(docs), len(surface)),
-                           dtype=np.float32)
+    counts = sp.csr_matrix((weight, (part[keep] // 3, term[keep])),
+                           shape=(len(docs), len(surface)), dtype=np.float32)
     counts.sum_duplicates()
     return counts, surface
 
 
 def _dense_ids(hashes: U64) -> tuple[I64, int]:
     """Number distinct hashes 0..n-1 through a direct-mapped table (sorting is much slower)."""
-    bucket = (hashes >> np.uint64(64 - _TABLE_BITS)).astype(np.int64)
-    table = np.zeros(1 << _TABLE_BITS, dtype=np.uint64)
-    table[bucket] = hashes  # one hash wins each bucket ...
-    lost = table[bucket] != hashes  # ... and the rare others are numbered separately below
-    used = np.zeros(1 << _TABLE_BITS, dtype=np.int64)
+    bits = min(_TABLE_BITS, max(10, (4 * len(hashes)).bit_length()))
+    bucket = (hashes >> np.uint64(64 - bits)).astype(np.int64)
+    low = hashes.astype(np.uint32)  # with the bucket, 52 bits tell words apart
+    table = np.zeros(1 << bits, dtype=np.uint32)  # small enough to stay in cache
+    table[bucket] = low  # one word wins each bucket ...
+    lost = table[bucket] != low  # ... and the few others are numbered separately below
+    used = np.zeros(1 << bits, dtype=np.int64)
     used[bucket[~lost]] = 1
     slot = np.cumsum(used) - 1
     ids = slot[bucket]
@@ -242,17 +244,27 @@ def _chunks(sizes: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _hash_words(buf: U8, powers: U64) -> tuple[U64, I64, I64]:
+def _hash_words(buf: U8) -> tuple[U64, I64, I64]:
     """A 64-bit hash, start and length of every word in a byte buffer ending with a space."""
     edge = np.diff((buf != 32).view(np.int8), prepend=np.int8(0))
     starts = np.flatnonzero(edge == 1)
-    ends = np.flatnonzero(edge == -1)
-    with np.errstate(over="ignore"):
-        prefix = np.cumsum(buf.astype(np.uint64) * powers[: len(buf)], dtype=np.uint64)
-        before = np.where(starts > 0, prefix[np.maximum(starts - 1, 0)], np.uint64(0))
-        # Sum of byte * base**position, shifted so that every word ends on the same power.
-        hashed = (prefix[ends - 1] - before) * powers[len(powers) - 1 - ends]
-    return hashed, starts, ends - starts
+    lengths = np.flatnonzero(edge == -1) - starts
+    # Work per word, not per byte: read each word as up to three little-endian 8-byte
+    # pieces (longer words are told apart by those 24 bytes and their length).
+    padded = np.concatenate([buf, np.full(24, 32, dtype=np.uint8)])
+    # Element i of this view is the 8 bytes starting at byte i (unaligned reads are fine).
+    windows = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    hashed = lengths.astype(np.uint64) * _MIX[0]
+    with np.errstate(over="ignore"):  # wrapping arithmetic is the point of a hash
+        for piece in range(3):
+            which = np.flatnonzero(lengths > 8 * piece) if piece else np.arange(len(starts))
+            raw = windows[starts[which] + 8 * piece] & _BYTE_MASKS[
+                np.minimum(lengths[which] - 8 * piece, 8)]
+            hashed[which] = (hashed[which] ^ raw) * _MIX[piece + 1]
+        hashed ^= hashed >> np.uint64(31)
+        hashed *= _MIX[4]
+        hashed ^= hashed >> np.uint64(29)
+    return hashed, starts, lengths
 
 
 def _terms(words: Sequence[str], freq: I64) -> tuple[I32, tuple[str, ...]]:
@@ -325,24 +337,36 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     n = features.shape[0]
     cand = np.full((n, m), -1, dtype=np.int32)
     best = np.full((n, m), -2.0, dtype=np.float32)  # below any real score, so padding loses
-    # The product is symmetric: each row block meets only itself and later rows, and hands
-    # the later rows their share, which halves the work of the sparse product.
-    for lo in range(0, n, _BLOCK_ROWS):
-        hi = min(lo + _BLOCK_ROWS, n)
-        sims = (features[lo:hi] @ features[lo:].T.tocsr()).toarray()
-        sims[np.arange(hi - lo), np.arange(hi - lo)] = -1.0  # never the brief itself
-        pick = _best_columns(sims, m)
-        cand[lo:hi], best[lo:hi] = _merge(
-            cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
-            np.take_along_axis(sims, pick, axis=1), m)
-        if hi < n:
-            later = np.ascontiguousarray(sims[:, hi - lo:].T)  # later rows vs this block
-            pick = _best_columns(later, min(m, hi - lo))
-            cand[hi:], best[hi:] = _merge(
-                cand[hi:], best[hi:], pick.astype(np.int32) + lo,
-                np.take_along_axis(later, pick, axis=1), m)
+    blocks = [(lo, min(lo + _BLOCK_ROWS, n)) for lo in range(0, n, _BLOCK_ROWS)]
+    # The product is symmetric: each row block meets only itself and later rows and hands
+    # the later rows their share, which halves the work. A helper thread computes the next
+    # block's product (scipy and numpy release the GIL) while this one ranks the current.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(_strip, features, *blocks[0])
+        for num, (lo, hi) in enumerate(blocks):
+            sims = ahead.result()
+            if num + 1 < len(blocks):
+                ahead = pool.submit(_strip, features, *blocks[num + 1])
+            pick = _best_columns(sims, m)
+            cand[lo:hi], best[lo:hi] = _merge(
+                cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
+                np.take_along_axis(sims, pick, axis=1), m)
+            if hi < n:
+                later = np.ascontiguousarray(sims[:, hi - lo:].T)  # later rows vs this block
+                pick = _best_columns(later, min(m, hi - lo))
+                cand[hi:], best[hi:] = _merge(
+                    cand[hi:], best[hi:], pick.astype(np.int32) + lo,
+                    np.take_along_axis(later, pick, axis=1), m)
     order = np.lexsort((cand, -best), axis=1)  # score desc, then index (= id order)
     return np.take_along_axis(cand, order, axis=1), np.take_along_axis(best, order, axis=1)
+
+
+def _strip(features: sp.csr_matrix, lo: int, hi: int) -> F32:
+    """Dense similarities of rows lo..hi with rows lo.. (the diagonal set to -1)."""
+    # Transposing only the block, not all later rows, keeps the set-up cost linear.
+    sims: F32 = (features[lo:] @ features[lo:hi].T.tocsr()).T.toarray()
+    sims[np.arange(hi - lo), np.arange(hi - lo)] = -1.0  # never the brief itself
+    return sims
 
 
 def _best_columns(sims: F32, m: int) -> I64:
@@ -373,22 +397,26 @@ def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
     vals, vecs = _top_eigen(norm_graph, min(_GRAPH_DIMS, n - 2))
     emb = vecs * np.power(np.clip(vals, 0.0, None), _GRAPH_STEPS)
     length = np.linalg.norm(emb, axis=1, keepdims=True)
-    return np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
+    unit: F32 = np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
+    return unit
 
 
-def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """The largest eigenpairs of a symmetric matrix with spectrum in [-1, 1], by subspace iteration."""
-    # A seeded start keeps the output reproducible; shifting by the identity makes the top of
-    # the spectrum, not its largest magnitudes, converge first.
+def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[F64, F64]:
+    """The largest eigenpairs of a symmetric matrix with spectrum in [-1, 1]."""
+    # Subspace iteration from a seeded start (reproducible output). Adding the identity makes
+    # the top of the spectrum, not its largest magnitudes, converge first; three products
+    # between orthonormalisations grow the basis at most 8x, far from any loss of precision.
     basis = np.random.default_rng(0).standard_normal((mat.shape[0], dims + _EIGEN_SLACK))
-    for _ in range(_EIGEN_ITERATIONS):
-        basis, _ = np.linalg.qr(mat @ basis + basis)
+    for step in range(_EIGEN_ITERATIONS):
+        basis = mat @ basis + basis
+        if step % 3 == 2:
+            basis, _ = np.linalg.qr(basis)
     vals, rot = np.linalg.eigh(basis.T @ (mat @ basis))
     top = np.argsort(-vals, kind="stable")[:dims]
     return vals[top], basis @ rot[:, top]
 
 
-def _top_k(cand: I32, score: npt.NDArray[np.float64], k: int) -> list[list[tuple[int, int]]]:
+def _top_k(cand: I32, score: F64, k: int) -> list[list[tuple[int, int]]]:
     """Per row, (column in cand, doc index) of the k best positive scores; ties by id."""
     order = np.lexsort((cand, -score), axis=1)[:, :k]
     picked = np.take_along_axis(score, order, axis=1)
@@ -398,18 +426,24 @@ def _top_k(cand: I32, score: npt.NDArray[np.float64], k: int) -> list[list[tuple
     ]
 
 
-def _reasons(
-    doc: RelDoc, other: RelDoc, ent_idf: Mapping[str, float], tag_idf: Mapping[str, float],
-    text: _Text, i: int, j: int,
-) -> tuple[str, ...]:
-    """Shared entity names (rarest first), then tags; salient shared words if nothing else."""
-    ents = sorted(set(doc.entities) & set(other.entities), key=lambda e: (-ent_idf[e], e))
-    names = [doc.entity_labels.get(e) or other.entity_labels.get(e) or e for e in ents]
-    tags = sorted(set(doc.tags) & set(other.tags), key=lambda t: (-tag_idf[t], t))
-    reasons = list(dict.fromkeys([*names, *tags]))
-    if not reasons:
-        reasons = _shared_terms(text, i, j)
-    return tuple(reasons[:_MAX_REASONS])
+def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
+             tag_idf: Mapping[str, float], text: _Text, top: list[list[tuple[int, int]]],
+             ) -> dict[tuple[int, int], tuple[str, ...]]:
+    """Per linked pair: shared entity names (rarest first), then shared tags, else words."""
+    # Sorting each brief's labels once by rarity makes every pair a filtered scan.
+    ents = [sorted(set(d.entities), key=lambda e: (-ent_idf[e], e)) for d in docs]
+    tags = [sorted(set(d.tags), key=lambda t: (-tag_idf[t], t)) for d in docs]
+    ent_sets = [frozenset(d.entities) for d in docs]
+    tag_sets = [frozenset(d.tags) for d in docs]
+    out: dict[tuple[int, int], tuple[str, ...]] = {}
+    for i, row in enumerate(top):
+        doc = docs[i]
+        for _, j in row:
+            names = [doc.entity_labels.get(e) or docs[j].entity_labels.get(e) or e
+                     for e in ents[i] if e in ent_sets[j]]
+            reasons = list(dict.fromkeys([*names, *(t for t in tags[i] if t in tag_sets[j])]))
+            out[i, j] = tuple((reasons or _shared_terms(text, i, j))[:_MAX_REASONS])
+    return out
 
 
 def _shared_terms(text: _Text, i: int, j: int, limit: int = 3) -> list[str]:

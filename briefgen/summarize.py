@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
-from briefgen.nlp.sentences import split_sentences, word_count, words
+from briefgen.nlp.sentences import plain_paragraphs, split_sentences, word_count, words
 
 __all__ = ["split_sentences", "summarize"]
 
@@ -201,6 +201,7 @@ def summarize(
     title: str, paragraphs: Sequence[str], *, max_sentences: int = 3, max_words: int = 60
 ) -> tuple[str, tuple[str, ...]]:
     """Pick 1-3 gist sentences (in document order) and 3-5 short key points."""
+    paragraphs = plain_paragraphs(paragraphs)
     sents = _sentences(paragraphs)
     if not sents:
         return "", ()

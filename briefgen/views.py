@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from briefgen.config import Config
+from briefgen.editions import Edition, lead_text, plan_editions
 from briefgen.link import LinkGraph
 from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec
 
@@ -177,7 +178,7 @@ def plan_pages(config: Config, graph: LinkGraph,
                                                                   bodies[brief.slug])}))
     pages.extend(_tag_pages(graph, cards, per_page))
     pages.extend(_entity_pages(graph, cards, per_page))
-    pages.extend(_edition_pages(briefs, cards))
+    pages.extend(_edition_pages(graph, cards))
     if config.search:
         pages.append(_search_page(graph))
     pages.append(PageSpec(path="404.html", template="404.html",
@@ -259,27 +260,50 @@ def _timeline_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: item[k] for k in ("title", "path", "date", "date_human", "summary", "source")}
 
 
-def _edition_pages(briefs: Sequence[Brief],
+def _edition_pages(graph: LinkGraph,
                    cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
-    days = group_by_day([cards[b.slug] for b in briefs])
+    editions = plan_editions(graph)
     pages = [PageSpec(path="editions/index.html", template="archive.html", view={
         "kind": "archive", "title": "Editions",
-        "editions": [{"date": d["date"], "date_human": d["date_human"],
-                      "path": d["edition_path"], "count": len(d["briefs"]),
-                      "headlines": [b["title"] for b in d["briefs"][:3]]} for d in days],
+        "editions": [{"date": e.date.isoformat(), "date_human": human_date(e.date),
+                      "path": edition_path(e.date), "count": len(e.slugs),
+                      "headlines": [graph.briefs[s].title for s in e.top]} for e in editions],
     })]
-    for position, day in enumerate(days):
-        newer = days[position - 1] if position > 0 else None
-        older = days[position + 1] if position + 1 < len(days) else None
-        pages.append(PageSpec(path=day["edition_path"], template="edition.html", view={
-            "kind": "edition", "title": f"Edition of {day['date_human']}", **day,
-            "count": len(day["briefs"]),
-            "newer": {"path": newer["edition_path"], "date_human": newer["date_human"]}
-            if newer else None,
-            "older": {"path": older["edition_path"], "date_human": older["date_human"]}
-            if older else None,
-        }))
+    for edition in editions:
+        pages.append(PageSpec(path=edition_path(edition.date), template="edition.html",
+                              view=edition_view(edition, graph, cards)))
     return pages
+
+
+def edition_view(edition: Edition, graph: LinkGraph,
+                 cards: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """An edition page: the lead, what is new since the previous edition, the day's briefs."""
+    day = edition.date
+    topics = [{"name": f"#{graph.tags[t].name}", "path": tag_path(t), "kind": "tag"}
+              for t in edition.new_tags]
+    topics += [{"name": graph.entities[k].name, "path": entity_path(k),
+                "kind": graph.entities[k].kind} for k in edition.new_entities]
+    return {
+        "kind": "edition", "title": f"Edition of {human_date(day)}",
+        "date": day.isoformat(), "date_human": human_date(day),
+        "edition_path": edition_path(day), "count": len(edition.slugs),
+        "briefs": [cards[s] for s in edition.slugs],
+        "lead": lead_text(edition, graph),
+        "top": [_link(graph.briefs[s]) for s in edition.top],
+        "new_topics": topics,
+        "developing": [{**_link(graph.briefs[s]), "earlier": _link(graph.briefs[e])}
+                       for s, e in edition.developing],
+        "previous": _edition_link(edition.previous),
+        "next": _edition_link(edition.next),
+        "email_path": edition_path(day).replace("index.html", "email.html"),
+        "text_path": edition_path(day).replace("index.html", "email.txt"),
+    }
+
+
+def _edition_link(day: dt.date | None) -> dict[str, str] | None:
+    if day is None:
+        return None
+    return {"path": edition_path(day), "date": day.isoformat(), "date_human": human_date(day)}
 
 
 def _search_page(graph: LinkGraph) -> PageSpec:

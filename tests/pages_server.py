@@ -16,14 +16,14 @@ def _handler(root: Path, prefix: str) -> type[http.server.BaseHTTPRequestHandler
     class Pages(http.server.BaseHTTPRequestHandler):
         """Folder -> index.html, a folder without its slash -> redirect, unknown -> 404.html."""
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             """Keep test output quiet."""
 
-        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        def do_HEAD(self) -> None:
             """Headers only."""
             self._answer(body=False)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             """Serve a file, a redirect or the site's 404 page."""
             self._answer(body=True)
 

@@ -33,7 +33,9 @@ def article(name: str) -> tuple[str, list[str]]:
 def seed_article() -> tuple[str, list[str]]:
     """The seed's title and body paragraphs as ingest leaves them (quote across junk joined)."""
     if not SEED.is_file():
-        pytest.skip(f"seed article not found at {SEED} (the shared folder sits beside the repo in CI)")
+        pytest.skip(
+            f"seed article not found at {SEED} (the shared folder sits beside the repo in CI)"
+        )
     lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line and not line.startswith(SEED_JUNK)]
     title, body = lines[0], lines[1:]
@@ -91,7 +93,7 @@ def test_seed_quotes() -> None:
     assert pukhov.text.startswith("After sharp rhetoric against the United States")
     assert pukhov.text.endswith("eliminates this possibility.")  # one quote across the junk line
     assert kramnik.text.startswith("The decision of Turkey not to include the S-400s")
-    assert all("stand-alone mode" != q.text for q in quotes)  # a scare quote
+    assert all(q.text != "stand-alone mode" for q in quotes)  # a scare quote
 
 
 def test_seed_tags() -> None:
@@ -240,3 +242,18 @@ def test_split_sentences() -> None:
         "2.5% rose.",
     ]
     assert split_sentences("one line\nanother line") == ["one line", "another line"]
+
+
+def test_markdown_paragraphs_are_read_as_text() -> None:
+    paragraphs = [
+        "## Reaction In Brussels And Beyond",
+        "The [European Commission](https://example.com/ec) said **Greece** must act, "
+        "according to spokesman Jan Novak.",
+        "> “We expect a full answer within a month from the government,” Novak told reporters.",
+    ]
+    entities, quotes = extract("", paragraphs)
+    assert entities.organizations == ("European Commission",)
+    assert entities.places == ("Greece",)
+    assert entities.people == ("Jan Novak",)
+    assert quotes[0].speaker == "Jan Novak"
+    assert "https" not in str(entities)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,9 @@ import yaml
 import briefgen.ingest as ingest
 from briefgen.ingest import IngestReport, article_to_brief_text, read_input, run_ingest
 from briefgen.ingest.article import Article
-from briefgen.ingest.dates import find_author, find_date
-from briefgen.ingest.textdump import parse_dump
 from briefgen.ingest.writer import content_hash, is_edited
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_2cacad33ece27a83.txt"
 DAY = dt.date(2026, 11, 20)
 
 
@@ -40,147 +38,6 @@ def _body(path: Path) -> str:
 def _codes(report: IngestReport) -> list[str]:
     """Diagnostic codes of a report, in order."""
     return [d.code for d in report.diagnostics]
-
-
-# --- the seed ------------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(
-    not SEED.exists(),
-    reason=f"seed not found at {SEED} (only present beside the repository, as in CI)",
-)
-def test_seed_comes_out_right() -> None:
-    parts = parse_dump(SEED.read_text(encoding="utf-8"))
-    assert (
-        parts.title
-        == "Turkey Shows Signs To De-Escalate Tensions With US Over Russian S-400 Missiles"
-    )
-    assert parts.section == "EurAsian Region"
-    body = "\n".join(parts.paragraphs)
-    for junk in (
-        "Home EurAsian Region",
-        "Almaz-Antey Group Delivers",
-        "Unreliable Trump Permits",
-        "After Saudi Attacks",
-        "Indian Air Defence System",
-        "Exit mobile version",
-    ):
-        assert junk not in body
-    # The Pukhov quote spans the "After Saudi Attacks" line in the dump: one paragraph here.
-    pukhov = [p for p in parts.paragraphs if "Ruslan Pukhov" in p]
-    assert len(pukhov) == 1
-    assert (
-        pukhov[0].startswith("“After sharp rhetoric")
-        and "eliminates this possibility,”" in pukhov[0]
-    )
-    assert parts.paragraphs[0].startswith("S-400s missiles that Turkey acquired")
-    assert parts.paragraphs[-1].startswith("Meanwhile, despite Ankara’s gesture")
-    firsts = [p.split()[0] for p in parts.paragraphs]
-    assert firsts == [
-        "S-400s",
-        "The",
-        "However,",
-        "Experts",
-        "“After",
-        "“The",
-        "However,",
-        "Meanwhile,",
-    ]
-    assert any("Ilya Kramnik told Kommersant" in p for p in parts.paragraphs)
-
-
-# --- text dumps ----------------------------------------------------------------------------
-
-
-def test_dump_finds_headline_section_byline_and_date() -> None:
-    parts = parse_dump((FIXTURES / "harbour_dump.txt").read_text(encoding="utf-8"))
-    assert parts.title == "Port Ellery Votes To Rebuild Its Storm-Damaged Harbour Wall"
-    assert parts.section == "Coastal Affairs"
-    assert parts.author == "Jane Doe"
-    assert parts.date == dt.date(2026, 1, 14)
-
-
-def test_dump_drops_page_furniture_and_keeps_the_story_in_order() -> None:
-    parts = parse_dump((FIXTURES / "harbour_dump.txt").read_text(encoding="utf-8"))
-    body = "\n".join(parts.paragraphs)
-    for junk in (
-        "Advertisement",
-        "Read more",
-        "Lighthouse Keepers",
-        "Celebrity Chef",
-        "Photo:",
-        "Share this",
-        "Tags:",
-        "©",
-        "Exit mobile version",
-        "By Jane Doe",
-        "harbour-photo",
-    ):
-        assert junk not in body
-    assert parts.paragraphs[0].startswith("The town council of Port Ellery voted")
-    assert parts.paragraphs[-1].startswith("Work on the harbour wall")
-    # A subhead that shares the story's words stays; it is not an unrelated headline.
-    assert "Paying for the harbour wall" in parts.paragraphs
-
-
-def test_dump_quote_across_a_junk_line_stays_one_paragraph() -> None:
-    parts = parse_dump((FIXTURES / "harbour_dump.txt").read_text(encoding="utf-8"))
-    quote = [p for p in parts.paragraphs if p.startswith("“We cannot ask")]
-    assert len(quote) == 1
-    assert quote[0].endswith("council leader Maria Okafor told reporters after the vote.")
-
-
-def test_dump_in_another_language() -> None:
-    parts = parse_dump((FIXTURES / "istanbul_dump.txt").read_text(encoding="utf-8"))
-    assert parts.title == "İstanbul Holds Its First Night Marathon Across The Bosphorus"
-    assert parts.section == "Gündem"
-    assert parts.date == dt.date(2026, 10, 26)
-    assert len(parts.paragraphs) == 4
-    body = "\n".join(parts.paragraphs)
-    assert "Reklam" not in body and "Hava Durumu" not in body and "Yorumlar" not in body
-
-
-def test_clean_article_file_keeps_every_paragraph() -> None:
-    text = (
-        "Markets Rally On Rate Cut Hopes\n\nShares rose sharply on Monday.\n\n"
-        "Analysts were surprised.\n\n"
-        "Leading risers\n\nAcme Corp\n\nGlobex Ltd\n\nTrading volumes were the highest this year.\n"
-    )
-    parts = parse_dump(text)
-    assert parts.title == "Markets Rally On Rate Cut Hopes"
-    assert parts.paragraphs == (
-        "Shares rose sharply on Monday.",
-        "Analysts were surprised.",
-        "Leading risers",
-        "Acme Corp",
-        "Globex Ltd",
-        "Trading volumes were the highest this year.",
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("By Jane Doe | 14 January 2026", dt.date(2026, 1, 14)),
-        ("Published 3 March 2026", dt.date(2026, 3, 3)),
-        ("22 September 2026 — 09:40 CET", dt.date(2026, 9, 22)),
-        ("26 Ekim 2026", dt.date(2026, 10, 26)),
-        ("Updated 1:39 am EST, Wednesday, November 20, 2019", dt.date(2019, 11, 20)),
-        ("2026-02-28T10:00:00Z", dt.date(2026, 2, 28)),
-        ("12 de marzo de 2026", dt.date(2026, 3, 12)),
-        ("no date here", None),
-    ],
-)
-def test_find_date(text: str, expected: dt.date | None) -> None:
-    assert find_date(text) == expected
-
-
-def test_find_author() -> None:
-    assert find_author("By Jane Doe | 14 January 2026") == "Jane Doe"
-    assert find_author("by the way, this is a sentence about nothing") == ""
-
-
-# --- HTML, feeds, Markdown -----------------------------------------------------------------
 
 
 def test_html_is_sanitised_and_keeps_structure(tmp_path: Path) -> None:
@@ -265,9 +122,6 @@ def test_invalid_front_matter_is_reported_with_a_line(tmp_path: Path) -> None:
     assert d.code == "BG-IN008" and d.pos.line >= 2
 
 
-# --- the brief text ------------------------------------------------------------------------
-
-
 def test_brief_front_matter_is_complete_and_ordered(tmp_path: Path) -> None:
     dump = tmp_path / "in" / "harbour.txt"
     dump.parent.mkdir()
@@ -313,9 +167,6 @@ def test_slugs_are_ascii_unique_and_stay_inside_the_out_dir(tmp_path: Path) -> N
     assert all(p.resolve().parent == out.resolve() for p in report.created)
     assert all(p.name.isascii() and len(p.stem) <= 11 + 80 + 2 for p in report.created)
     assert sorted(p.name for p in out.iterdir()) == names
-
-
-# --- idempotency and edits -----------------------------------------------------------------
 
 
 def _inputs(tmp_path: Path) -> Path:
@@ -394,9 +245,6 @@ def test_outputs_in_an_input_folder_are_not_ingested(tmp_path: Path) -> None:
     assert len(again.unchanged) == 6 and again.created == ()
 
 
-# --- bad inputs ----------------------------------------------------------------------------
-
-
 def test_each_bad_input_has_a_defined_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -445,3 +293,52 @@ def test_legacy_encodings_are_detected(tmp_path: Path) -> None:
         assert not problems
         assert article.title == "Pistes cyclables : le conseil dit oui"
         assert article.paragraphs[0] == paragraph
+
+
+def test_dump_text_is_escaped_as_markdown(tmp_path: Path) -> None:
+    dump = tmp_path / "x.txt"
+    dump.write_text(
+        "Council Debates Script Tags\n\n"
+        "The clerk read out <script>alert(1)</script> from the complaint, to general laughter.\n\n"
+        "# The speaker then asked for [order] and *calm* in the chamber before the vote.\n",
+        encoding="utf-8",
+    )
+    (article,), problems = read_input(dump)
+    assert not problems
+    body = article.body_markdown
+    assert re.search(r"(?<!\\)<", body) is None and "\\<script>" in body
+    assert body.splitlines()[-1].startswith(
+        "\\# The speaker then asked for \\[order\\] and \\*calm\\*"
+    )
+
+
+def test_markdown_with_a_bad_date_warns_and_still_gives_a_brief(tmp_path: Path) -> None:
+    note = tmp_path / "in" / "n.md"
+    note.parent.mkdir()
+    note.write_text("---\ntitle: A Note\ndate: next tuesday\n---\n\nSome text.\n", encoding="utf-8")
+    report = run_ingest([note], tmp_path / "out", date=DAY)
+    assert report.ok and len(report.created) == 1
+    (d,) = report.diagnostics
+    assert (d.code, d.severity, d.pos.line) == ("BG-IN008", "warning", 3)
+    assert _front_matter(report.created[0])["date"] == DAY
+
+
+def test_same_input_spelt_differently_reuses_its_brief(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(FIXTURES / "harbour_dump.txt", src / "h.txt")
+    first = run_ingest([src / "h.txt"], tmp_path / "out")
+    again = run_ingest([tmp_path / "in" / ".." / "in" / "h.txt"], tmp_path / "out")
+    assert len(first.created) == 1 and again.created == ()
+    assert len(again.updated) == 1 and again.updated[0] == first.created[0]
+
+
+def test_person_written_brief_with_the_same_name_is_not_touched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = out / "2026-01-14-port-ellery-votes-to-rebuild-its-storm-damaged-harbour-wall.md"
+    mine.write_text("---\ntitle: Mine\ndate: 2026-01-14\n---\n\nHand written.\n", encoding="utf-8")
+    report = run_ingest([FIXTURES / "harbour_dump.txt"], out)
+    (created,) = report.created
+    assert created.name.endswith("-harbour-wall-2.md")
+    assert mine.read_text(encoding="utf-8").endswith("Hand written.\n")

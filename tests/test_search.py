@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from briefgen.build import build
-from briefgen.config import load_config
 from conftest import brief
 from linkcheck import broken_links_on_disk
 from pages_server import serve_pages
+
+from briefgen.build import build
+from briefgen.config import load_config
 
 RIGHT_BRIEF = "briefs/turkey-s400-deescalation.html"
 

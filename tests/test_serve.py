@@ -148,8 +148,10 @@ def test_unsafe_targets_are_refused(target: str) -> None:
 
 
 @pytest.mark.parametrize(("target", "rel"), [
-    ("/", "index.html"), ("/index.html?x=1", "index.html"), ("/briefs/a-b.html#top", "briefs/a-b.html"),
-    ("/editions/2026-11-20/", "editions/2026-11-20/index.html"), ("/tags/caf%C3%A9.html", "tags/café.html"),
+    ("/", "index.html"), ("/index.html?x=1", "index.html"),
+    ("/briefs/a-b.html#top", "briefs/a-b.html"),
+    ("/editions/2026-11-20/", "editions/2026-11-20/index.html"),
+    ("/tags/caf%C3%A9.html", "tags/café.html"),
 ])
 def test_safe_targets_map_to_output_paths(target: str, rel: str) -> None:
     assert site_path(target) == rel

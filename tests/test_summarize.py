@@ -100,3 +100,16 @@ def test_a_long_single_sentence_is_still_a_summary() -> None:
     long = " ".join(["word"] * 80) + "."
     summary, _ = summarize("", [long])
     assert summary == long  # never cut a sentence, even over the word budget
+
+
+def test_markdown_is_summarised_as_text() -> None:
+    paragraphs = [
+        "## A Subhead",
+        "The [city council](https://example.com) approved a **new budget** for schools on Tuesday.",
+        "- The budget raises school spending by four percent and adds two new parks downtown.",
+    ]
+    summary, _ = summarize("Budget", paragraphs, max_words=0)
+    assert summary == (
+        "The city council approved a new budget for schools on Tuesday. "
+        "The budget raises school spending by four percent and adds two new parks downtown."
+    )

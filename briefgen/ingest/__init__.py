@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -208,13 +209,20 @@ def _file_date(path: Path) -> dt.date:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
 
 
+def _same(found: tuple[str, str] | None, identity: tuple[str, str]) -> bool:
+    """True when an existing brief came from the same input, however its path was spelt."""
+    if found is None:
+        return False
+    return (os.path.normpath(found[0]), found[1]) == (os.path.normpath(identity[0]), identity[1])
+
+
 def _choose_path(out_dir: Path, name: str, identity: tuple[str, str], claimed: set[Path]) -> Path:
     """A free ``<name>.md`` in ``out_dir``, or the brief this same input wrote there before."""
     number = 1
     while True:
         candidate = out_dir / (f"{name}.md" if number == 1 else f"{name}-{number}.md")
         if candidate not in claimed and (
-            not candidate.exists() or read_identity(candidate) == identity
+            not candidate.exists() or _same(read_identity(candidate), identity)
         ):
             return candidate
         number += 1

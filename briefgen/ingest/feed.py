@@ -7,7 +7,7 @@ from typing import Any
 
 from briefgen.errors import Diagnostic, diag
 from briefgen.ingest.article import Article
-from briefgen.ingest.html import read_html, safe_markdown, sanitize_html
+from briefgen.ingest.html import fragment_blocks, read_html, sanitize_html
 
 
 def _entry_date(entry: Any) -> dt.date | None:
@@ -42,7 +42,7 @@ def _entry_article(entry: Any, feed_title: str, source_file: str, index: int) ->
     body = read_html(page, source_file)
     paragraphs = body.paragraphs if body else ()
     if not paragraphs and html.strip():
-        paragraphs = (safe_markdown(html),)
+        paragraphs = fragment_blocks(html)
     if not title and not paragraphs:
         return None
     link = str(entry.get("link") or "")

@@ -48,13 +48,23 @@ def safe_markdown(block: str) -> str:
     return _BAD_LINK.sub("]", text)
 
 
+_BLOCK_END = re.compile(
+    r"<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|blockquote|tr|ul|ol))\s*>", re.IGNORECASE
+)
+
+
+def fragment_blocks(html: str) -> tuple[str, ...]:
+    """Plain Markdown blocks from a small HTML fragment, one per paragraph-like element."""
+    return _blocks(_BLOCK_END.sub("\n\n", html))
+
+
 def _blocks(markdown: str) -> tuple[str, ...]:
     """Split extracted Markdown into blocks, one per paragraph, heading, list or quote."""
     blocks: list[str] = []
     for chunk in re.split(r"\n\s*\n", markdown.replace("\r\n", "\n")):
-        chunk = chunk.strip("\n")
+        chunk = safe_markdown(chunk.strip("\n"))
         if chunk.strip():
-            blocks.append(safe_markdown(chunk))
+            blocks.append(chunk)
     return tuple(blocks)
 
 

@@ -26,7 +26,8 @@ JUNK = re.compile(
     r"back to gallery|caption|close|loading\.*|comments?|\d+ comments?|leave a (?:comment|reply).*|"
     r"tags?:.*|filed under:?.*|categor(?:y|ies):.*|sign up\b.*|subscribe\b.*|newsletter\b.*|"
     r"follow us\b.*|follow\b.{0,60}\b(?:twitter|facebook|instagram|youtube|linkedin)\b.*|"
-    r"(?:image|photo) copyright\b.*|(?:twitter|instagram|facebook) post by\b.*|(?=.{0,100}$).*\b(?:subscri\w+|newsletter|sign up|log ?in)\b.*|"
+    r"(?:image|photo) copyright\b.*|(?:twitter|instagram|facebook) post by\b.*|"
+    r"(?=.{0,100}$).*\b(?:subscri\w+|newsletter|sign up|log ?in)\b.*|"
     r"(?:©|\(c\)|copyright\b).*|all rights reserved.*|"
     r".*\b(?:cookies?|javascript)\b.*\b(?:accept|enable|use|consent)\b.*|click here\b.*)$",
     re.IGNORECASE,

@@ -76,6 +76,14 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
+def _key_line(front_matter: str, key: str) -> int:
+    """The file line of a top-level front matter key (the opening fence is line 1)."""
+    for number, line in enumerate(front_matter.splitlines(), start=2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
 def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Diagnostic, ...]]:
     """The note as an article: front matter values kept, the body kept byte for byte."""
     meta: dict[str, Any] = {}
@@ -104,6 +112,20 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
                 ),
             )
         meta = dict(loaded or {})
+    problems: list[Diagnostic] = []
+    if meta.get("date") is not None and _date(meta.get("date")) is None:
+        line = _key_line(m.group(1) if m else "", "date")
+        problems.append(
+            diag(
+                source_file,
+                line,
+                1,
+                "BG-IN008",
+                "date is not a date; the brief takes the ingest date instead",
+                "write it as YYYY-MM-DD",
+                severity="warning",
+            )
+        )
     body = body.lstrip("\n")
     title = str(meta.get("title") or "").strip()
     if not title:
@@ -135,5 +157,5 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
             quotes=_quotes(meta.get("quotes")),
             extra=tuple((k, v) for k, v in meta.items() if k not in _KNOWN),
         ),
-        (),
+        tuple(problems),
     )

@@ -27,6 +27,8 @@ from briefgen.ingest.lines import (
     weight,
 )
 
+_ARTICLE_WORDS = 40  # prose above a comment heading for it to close an article
+_COMMENT_FACTOR = 0.3  # how much a comment counts next to the article
 _WIDE_GAP = 8  # non-prose lines between two runs of prose that may separate two stories
 _RELATED = 0.25  # share of a run's words found in the article for it to count as the article
 _OPEN_QUOTES = "“«„"
@@ -73,8 +75,8 @@ def _find_title(
     best, best_score = -1, 0.0
     for i in range(max(0, start - 40), min(start + 3, len(lines))):
         line = lines[i]
-        if i >= start and prose[i]:
-            continue
+        if prose[i]:
+            continue  # a headline is not running text
         if (
             line.junk
             or line.bullet
@@ -109,6 +111,19 @@ def _in_list(lines: Sequence[Line]) -> list[bool]:
             and not line.junk
         )
     return out
+
+
+def _discount_comments(lines: Sequence[Line], prose: Sequence[bool], weights: list[float]) -> None:
+    """Prose below a comment-section heading that follows the article is readers' talk."""
+    words_before = 0.0
+    for i, line in enumerate(lines):
+        if WALL.match(line.text) and words_before >= _ARTICLE_WORDS:
+            for j in range(i + 1, len(lines)):
+                if weights[j] > 0:
+                    weights[j] *= _COMMENT_FACTOR
+            return
+        if prose[i]:
+            words_before += line.size
 
 
 def _segments(prose: Sequence[bool], start: int, end: int) -> list[tuple[int, int, int]]:
@@ -177,6 +192,7 @@ def parse_dump(text: str) -> DumpParts:
             words = content_words(line.text, fw)
             shared = sum(1 for w in words if recurring[w] >= 3) / len(words) if words else 0.0
             weights[i] *= 0.4 + shared
+    _discount_comments(lines, prose, weights)
     start, end = best_window(weights)
     start, end = _trim_segments(lines, prose, start, end, fw)
     if start == end:  # nothing reads like prose: keep the longest line as the body
@@ -273,7 +289,11 @@ def _keep_short(
 
 
 def _foreign_headline(
-    lines: Sequence[Line], prose: Sequence[bool], i: int, body_words: Counter[str], fw: frozenset[str]
+    lines: Sequence[Line],
+    prose: Sequence[bool],
+    i: int,
+    body_words: Counter[str],
+    fw: frozenset[str],
 ) -> bool:
     """True for a lone title-case line between paragraphs whose words the article does not use."""
     line = lines[i]

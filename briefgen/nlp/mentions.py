@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from briefgen.nlp import gazetteer
 from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
@@ -25,27 +23,17 @@ from briefgen.nlp.namewords import (
     ROLE_CUES,
     ROLE_WORDS,
 )
-from briefgen.nlp.sentences import split_sentences
+from briefgen.nlp.tokens import Token, tokenize
+from briefgen.nlp.tokens import bare as _bare
+from briefgen.nlp.tokens import code_name as _code_name
+from briefgen.nlp.tokens import is_acronym as _is_acronym
+from briefgen.nlp.tokens import is_cap as _is_cap
+from briefgen.nlp.tokens import is_code as _is_code
+from briefgen.nlp.tokens import is_possessive as _is_possessive
 
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:[-'’&][^\W_]+)*|[^\w\s]")
-# Model numbers and codes: S-400, F-35, MiG-29, COVID-19, A380.
-_CODE = re.compile(r"^(?:[A-Z]{1,5}|[A-Z][a-z]?[A-Z]?)-?\d{1,5}[A-Z]?s?$")
-_NOT_CODES = re.compile(r"^(?:Q[1-4]|H[12]|[A-Z]\d?)$")
-_ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,6}$")
-_POSSESSIVE = ("’s", "'s", "’", "'")
-_OPENING = frozenset("\"“‘'([«:")
 _ENDING = frozenset(".!?")
 _INVERTED_SPEECH = SPEECH_VERBS - frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
 _SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
-
-
-class Token(NamedTuple):
-    """A word or punctuation mark with its offsets in the paragraph."""
-
-    text: str
-    start: int
-    end: int
-    initial: bool  # first word of a sentence or of a quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,69 +46,6 @@ class Mention:
     start: int
     end: int
     key: str = ""  # merge key for places
-
-
-def _bare(text: str) -> str:
-    """A token without a possessive ending."""
-    if not text.endswith(("s", "'", "’")):
-        return text  # the common case, kept cheap: this runs for every token
-    for ending in _POSSESSIVE:
-        if text.endswith(ending) and len(text) > len(ending) + 1:
-            return text[: -len(ending)]
-    return text
-
-
-def _is_possessive(text: str) -> bool:
-    """True for "Turkey’s" and "allies’"."""
-    return _bare(text) != text
-
-
-def _is_cap(text: str) -> bool:
-    """True for words that start with a capital letter."""
-    return text[0].isupper()  # codes (S-400, MiG-29) start with a capital too
-
-
-def _is_code(text: str) -> bool:
-    """True for model numbers and codes such as S-400."""
-    bare = _bare(text)
-    if not _CODE.match(bare) or _NOT_CODES.match(bare):
-        return False
-    return bare not in PLAIN_ACRONYMS and bare.removesuffix("s") not in PLAIN_ACRONYMS
-
-
-def _code_name(text: str) -> str:
-    """Canonical code: no possessive, no plural s ("S-400s" -> "S-400")."""
-    bare = _bare(text)
-    return bare[:-1] if bare.endswith("s") and bare[-2].isdigit() else bare
-
-
-def _is_acronym(text: str) -> bool:
-    """True for upper-case abbreviations like NATO."""
-    return bool(_ACRONYM.match(text)) or bool(re.fullmatch(r"(?:[A-Z]\.){2,}", text))
-
-
-def tokenize(paragraph: str) -> list[Token]:
-    """Tokens of a paragraph, marking those that start a sentence or a quote."""
-    starts: set[int] = set()
-    cursor = 0
-    for sentence in split_sentences(paragraph):
-        at = paragraph.find(sentence, cursor)
-        if at >= 0:
-            starts.add(at)
-            cursor = at + len(sentence)
-    tokens: list[Token] = []
-    fresh = True
-    for match in _TOKEN.finditer(paragraph):
-        text = match.group()
-        if match.start() in starts:
-            fresh = True
-        if not (text[0].isalnum()):
-            fresh = fresh or text in _OPENING
-            tokens.append(Token(text, match.start(), match.end(), False))
-            continue
-        tokens.append(Token(text, match.start(), match.end(), fresh))
-        fresh = False
-    return tokens
 
 
 def _common(word: str, lower_words: frozenset[str]) -> bool:

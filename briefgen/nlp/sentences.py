@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Words whose trailing dot rarely ends a sentence (titles, months, Latin shorthands).
 _ABBREVIATIONS = frozenset(
@@ -63,3 +64,22 @@ def words(text: str) -> list[str]:
 def word_count(text: str) -> int:
     """Number of word tokens, counted the way the evaluation does (``\\w+``)."""
     return len(re.findall(r"\w+", text))
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MARKS = re.compile(r"(\*\*|__|`)")
+_LEAD = re.compile(r"^\s*(?:>\s*)+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+
+
+def plain_paragraphs(paragraphs: Sequence[str]) -> list[str]:
+    """Paragraphs as plain text: Markdown links, emphasis and markers removed, headings dropped."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if paragraph.lstrip().startswith("#"):
+            continue  # a subhead is a label, not a sentence of the story
+        text = _LINK.sub(r"\1", _IMAGE.sub("", paragraph))
+        text = _LEAD.sub("", _MARKS.sub("", text))
+        if text.strip():
+            out.append(text.strip())
+    return out

@@ -26,7 +26,7 @@ class DevServer:
     def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8000,
                  poll: bool = False, follow: bool = False,
                  echo: Callable[[str], None] = _stderr, quiet: float = 0.02,
-                 max_wait: float = 0.25, follow_up_delay: float = 0.6) -> None:
+                 max_wait: float = 0.25, follow_up_delay: float = 1.0) -> None:
         self.hub = Hub()
         self.site = LiveSite(root, self.hub, follow=follow, echo=echo,
                              follow_up_delay=follow_up_delay)
@@ -41,14 +41,15 @@ class DevServer:
         """The address the server listens on."""
         assert self._server is not None, "start() first"
         host, port = self._server.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        host = host.decode() if isinstance(host, bytes) else host
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
     def start(self) -> None:
         """Build, bind, start serving and watching; returns once the site is being served."""
         self.site.start()
         self._server = make_server(self._host, self._port, files=self.site.files,
-                                   hello=self.site.hello, hub=self.hub, follow=self._follow)
+                                   hello=self.site.hello, hub=self.hub)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.2},
                                         name="briefgen-http", daemon=True)
@@ -83,6 +84,9 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, open_browser
           poll: bool = False, follow: bool = False,
           echo: Callable[[str], None] = _stderr) -> None:
     """Run until Ctrl-C."""
+    # Rebuilds in the background hold the GIL for long stretches; a shorter switch interval
+    # lets the thread pushing an edit to the browsers in sooner (this process is ours alone).
+    sys.setswitchinterval(0.001)
     server = DevServer(root, host=host, port=port, poll=poll, follow=follow, echo=echo)
     server.start()
     echo(f"Serving {server.site.root} at {server.url} (Ctrl-C to stop)")

@@ -27,14 +27,20 @@
         return;
       }
       if (message.css.length) swapStyles(message.css, message.version);
-      if (message.pages === "*" || message.pages.includes(here)) refresh();
+      if (message.html && message.html[here] !== undefined) refresh(message.html[here]);
+      else if (message.pages === "*" || message.pages.includes(here)) refresh();
     }
   }
 
-  // Fetch this page again and morph the live DOM into it; updates are applied in order.
-  async function refresh() {
+  // Morph the live DOM into the page's new HTML (given, or fetched again). Updates apply in
+  // order: while a fetch is in flight, newer changes just ask for one more fetch.
+  async function refresh(text) {
     if (busy) {
       again = true;
+      return;
+    }
+    if (text !== undefined) {
+      apply(text);
       return;
     }
     busy = true;
@@ -42,19 +48,23 @@
       do {
         again = false;
         const response = await fetch(location.pathname + location.search, { cache: "no-store" });
-        const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-        const x = window.scrollX;
-        const y = window.scrollY;
-        if (document.title !== fresh.title) document.title = fresh.title;
-        syncAttributes(document.body, fresh.body);
-        morphChildren(document.body, fresh.body);
-        if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
+        apply(await response.text());
       } while (again);
     } catch (error) {
       console.info("briefgen: could not refresh the page", error);
     } finally {
       busy = false;
     }
+  }
+
+  function apply(text) {
+    const fresh = new DOMParser().parseFromString(text, "text/html");
+    const x = window.scrollX;
+    const y = window.scrollY;
+    if (document.title !== fresh.title) document.title = fresh.title;
+    syncAttributes(document.body, fresh.body);
+    morphChildren(document.body, fresh.body);
+    if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
   }
 
   function sameKind(a, b) {
@@ -209,6 +219,7 @@
     source.onmessage = (event) => handle(JSON.parse(event.data));
   }
 
-  window.__briefgen = { morphChildren, handle };
+  // For tests and benchmarks: the version shown, -1 until the stream is connected.
+  window.__briefgen = { get version() { return version; } };
   connect();
 })();

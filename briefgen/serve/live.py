@@ -19,9 +19,10 @@ from briefgen.serve.incremental import (
     Snapshot,
     edit_brief,
     full_build,
+    load_cache,
     refresh_listings,
 )
-from briefgen.serve.server import Hub
+from briefgen.serve.server import Hub, with_client
 from briefgen.theme import find_theme
 from briefgen.views import brief_path
 
@@ -33,7 +34,6 @@ class _Request:
     """What the next full build must do."""
 
     due: float = 0.0
-    templates: bool = False
     config: bool = False
     follow: str = ""
 
@@ -42,7 +42,7 @@ class LiveSite:
     """The site as served: rebuilt on changes, kept at the last good state while broken."""
 
     def __init__(self, root: Path, hub: Hub, *, follow: bool = False,
-                 echo: Callable[[str], None] = print, follow_up_delay: float = 0.6) -> None:
+                 echo: Callable[[str], None] = print, follow_up_delay: float = 1.0) -> None:
         self.root = root.resolve()
         self._hub = hub
         self._follow = follow
@@ -61,6 +61,7 @@ class LiveSite:
         self._wake = threading.Condition(self._lock)
         self._request: _Request | None = None
         self._running = False
+        self._running_lazy = False
         self._cancel = False
         self._stopping = False
         self._thread = threading.Thread(target=self._build_loop, name="briefgen-build",
@@ -90,7 +91,8 @@ class LiveSite:
         start the background build thread."""
         self._load_config()
         if self._config is not None:
-            self._commit_full(full_build(self._config), follow="")
+            config = self._config
+            self._commit_full(full_build(config, cache=load_cache(config)), follow="")
         else:
             self._publish_errors()
         self._thread.start()
@@ -146,7 +148,7 @@ class LiveSite:
             except ValueError:
                 continue
             if str(rel) == CONFIG_NAME:
-                request = _merge(request, _Request(config=True, templates=True))
+                request = _merge(request, _Request(config=True))
             elif str(rel) == config.entities_file:
                 request = _merge(request, _Request())
             elif rel.is_relative_to(briefs_dir):
@@ -161,15 +163,13 @@ class LiveSite:
                 if "static" in rel.relative_to(themes_dir).parts[1:2]:
                     assets = True
                 else:
-                    request = _merge(request, _Request(templates=True))
+                    request = _merge(request, _Request())  # templates: pages re-render
         for rel_name in edits:
             needs_full = self._fast_edit(rel_name)
             if needs_full:
                 request = _merge(request, _Request(follow=rel_name))
         if assets and request is None:
             self._refresh_assets()
-        elif assets and request is not None:
-            request.templates = True
         if articles:
             self._ingest(articles, config)
         if request is not None:
@@ -193,7 +193,8 @@ class LiveSite:
                 return True
             follow = brief_path(edit.slug) if self._follow and edit.changed else ""
             self._edited[rel] = None
-            self._commit(edit.snapshot, edit.changed, follow=follow)
+            # The page rides along in the message: browsers showing it skip a fetch.
+            self._commit(edit.snapshot, edit.changed, follow=follow, inline=True)
         # The edited page is already out; the pages listing it can take a few ms more.
         with self._lock:
             if self._snapshot is edit.snapshot and edit.changed:
@@ -236,8 +237,10 @@ class LiveSite:
     def _schedule(self, request: _Request) -> None:
         with self._lock:
             self._request = _merge(self._request, request)
-            if self._running and not request.due:
-                self._cancel = True  # a structural change makes the running build stale
+            if self._running and (not request.due or self._running_lazy):
+                # A structural change makes the running build stale; any change makes a
+                # running follow-up pointless (it will run again once editing pauses).
+                self._cancel = True
             self._wake.notify_all()
 
     def _build_loop(self) -> None:
@@ -256,12 +259,14 @@ class LiveSite:
                 request, self._request = self._request, None
                 assert request is not None
                 self._running, self._cancel = True, False
+                self._running_lazy = request.due > 0
                 self._edited = {}
                 previous = self._snapshot
             try:
                 self._full(request, previous)
             except Cancelled:
-                self._schedule(dataclasses.replace(request, due=0.0))
+                later = time.monotonic() + self._follow_up_delay if request.due else 0.0
+                self._schedule(dataclasses.replace(request, due=later))
             except Exception:  # the serve loop must survive anything; show it and carry on
                 self._echo("briefgen serve: internal error while building:\n"
                            + traceback.format_exc())
@@ -282,8 +287,7 @@ class LiveSite:
             with self._lock:
                 self._publish_errors()
             return
-        snap = full_build(config, previous, templates_changed=request.templates,
-                          check=self._check)
+        snap = full_build(config, previous, check=self._check)
         with self._lock:
             self._check()
             for rel in self._edited:  # edits that landed while this build ran
@@ -333,7 +337,8 @@ class LiveSite:
             self._publish_errors()
             return changed
 
-    def _commit(self, snap: Snapshot, changed: Iterable[str], *, follow: str) -> None:
+    def _commit(self, snap: Snapshot, changed: Iterable[str], *, follow: str,
+                inline: bool = False) -> None:
         """Adopt a partial update: serve exactly the files it re-rendered."""
         changed = list(changed)
         self._snapshot = snap
@@ -347,10 +352,13 @@ class LiveSite:
                     files[path] = item.data
             self._files = files
             self._version += 1
-            self._announce(changed, follow)
+            pages = {p: with_client(files[p], p).decode("utf-8", "replace")
+                     for p in changed if inline and p.endswith(".html") and p in files}
+            self._announce(changed, follow, pages)
         self._publish_errors()
 
-    def _announce(self, changed: list[str], follow: str) -> None:
+    def _announce(self, changed: list[str], follow: str,
+                  inline: Mapping[str, str] | None = None) -> None:
         if not changed and not follow:
             return
         pages = [p for p in changed if p.endswith(".html")]
@@ -359,7 +367,7 @@ class LiveSite:
         self._hub.publish({
             "type": "change", "version": self._version,
             "pages": "*" if len(pages) > ALL_PAGES else pages, "css": css,
-            "reload": bool(other), "follow": follow,
+            "reload": bool(other), "follow": follow, "html": dict(inline or {}),
         })
 
     def _publish_errors(self) -> None:
@@ -399,5 +407,5 @@ def _merge(first: _Request | None, second: _Request) -> _Request:
         return dataclasses.replace(second)
     # "Now" (0) wins; two follow-ups wait for the later one, so typing never starts a build.
     due = 0.0 if not first.due or not second.due else max(first.due, second.due)
-    return _Request(due=due, templates=first.templates or second.templates,
-                    config=first.config or second.config, follow=second.follow or first.follow)
+    return _Request(due=due, config=first.config or second.config,
+                    follow=second.follow or first.follow)

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 PREFIX = "/__briefgen/"
 EVENTS = PREFIX + "events"
 HEARTBEAT = 15.0  # seconds between SSE comments, so dead connections get noticed
+_NOT_FOUND = b"<!DOCTYPE html><title>Not found</title><body>Not found</body>"
 _STATIC = {"client.js": "text/javascript; charset=utf-8",
            "worker.js": "text/javascript; charset=utf-8"}
 
@@ -48,10 +49,16 @@ def site_path(target: str) -> str | None:
     return rel + "index.html" if rel == "" or rel.endswith("/") else rel
 
 
-def inject(html: bytes, tag: bytes) -> bytes:
-    """``html`` with ``tag`` placed before the last ``</body>`` (or appended)."""
-    at = html.rfind(b"</body>")
-    return html + tag if at < 0 else html[:at] + tag + html[at:]
+def inject(page: bytes, tag: bytes) -> bytes:
+    """``page`` with ``tag`` placed before the last ``</body>`` (or appended)."""
+    at = page.rfind(b"</body>")
+    return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+def with_client(page: bytes, rel: str) -> bytes:
+    """An HTML page as served: with the live-reload client, which knows the page's path."""
+    tag = f'<script src="{PREFIX}client.js" data-path="{html.escape(rel)}" defer></script>\n'
+    return inject(page, tag.encode())
 
 
 class Hub:
@@ -106,7 +113,6 @@ class Handler(BaseHTTPRequestHandler):
     files: Callable[[], Mapping[str, bytes]]
     hello: Callable[[], Mapping[str, Any]]
     hub: Hub
-    script: bytes
 
     def do_GET(self) -> None:
         self._respond(head=False)
@@ -118,10 +124,9 @@ class Handler(BaseHTTPRequestHandler):
         """Quiet: the terminal is for build errors, not for every request."""
 
     def _respond(self, *, head: bool) -> None:
-        if self.path == EVENTS or self.path.startswith(EVENTS + "?"):
-            if not head:
-                self._stream()
-                return
+        if (self.path == EVENTS or self.path.startswith(EVENTS + "?")) and not head:
+            self._stream()
+            return
         if self.path.startswith(PREFIX):
             name = self.path[len(PREFIX):].split("?", 1)[0]
             if name in _STATIC:
@@ -136,14 +141,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        data = files.get(rel) if rel is not None else None
+        found = files.get(rel) if rel is not None else None
         status = HTTPStatus.OK
-        if data is None:
+        if rel is None or found is None:
             status, rel = HTTPStatus.NOT_FOUND, "404.html"
-            data = files.get(rel, b"<!DOCTYPE html><title>Not found</title><body>Not found</body>")
+            found = files.get(rel)
+        data = found if found is not None else _NOT_FOUND
         kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
         if kind == "text/html":
-            data = inject(data, self.script.replace(b"{path}", html.escape(rel).encode()))
+            data = with_client(data, rel)
         if kind.startswith("text/") or kind in ("application/json", "application/xml"):
             kind += "; charset=utf-8"
         self._send(status, data, kind, head=head)
@@ -191,19 +197,20 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many tabs reconnecting at once must not overflow the backlog
+
+
+class Server6(Server):
+    """The same, for an IPv6 address such as ``::1``."""
+
+    address_family = socket.AF_INET6
 
 
 def make_server(
     host: str, port: int, *, files: Callable[[], Mapping[str, bytes]],
-    hello: Callable[[], Mapping[str, Any]], hub: Hub, follow: bool = False,
+    hello: Callable[[], Mapping[str, Any]], hub: Hub,
 ) -> Server:
     """A bound server whose handler reads files through ``files()`` on every request."""
-    script = (b'<script src="/__briefgen/client.js" data-path="{path}"'
-              + (b' data-follow="1"' if follow else b"") + b" defer></script>\n")
     handler = type("BoundHandler", (Handler,), {
-        "files": staticmethod(files), "hello": staticmethod(hello), "hub": hub,
-        "script": script})
-    family_server = Server
-    if ":" in host:
-        family_server = type("Server6", (Server,), {"address_family": socket.AF_INET6})
-    return family_server((host, port), handler)
+        "files": staticmethod(files), "hello": staticmethod(hello), "hub": hub})
+    return (Server6 if ":" in host else Server)((host, port), handler)

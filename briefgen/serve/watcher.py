@@ -50,27 +50,37 @@ def is_ignored(path: PurePath, root: PurePath, skip_dirs: Collection[str] = ()) 
 
 class Debouncer:
     """Collects paths and says when a batch is due: ``quiet`` after the last event, but never
-    later than ``max_wait`` after the first, so a steady trickle still gets built."""
+    later than ``max_wait`` after the first, so a steady trickle still gets built.
 
-    def __init__(self, quiet: float = 0.02, max_wait: float = 0.25) -> None:
+    When the last event ends a write (a file closed after writing, or renamed into place),
+    the wait is only ``settle``: a save is complete then, and waiting the full quiet window
+    would only add latency. Any later event in the burst restores the full window.
+    """
+
+    def __init__(self, quiet: float = 0.02, max_wait: float = 0.25,
+                 settle: float = 0.003) -> None:
         self.quiet = quiet
         self.max_wait = max_wait
+        self.settle = min(settle, quiet)
         self._paths: dict[str, None] = {}
         self._first = 0.0
         self._last = 0.0
+        self._final = False
 
-    def add(self, path: str, now: float) -> None:
-        """Record one changed path seen at time ``now``."""
+    def add(self, path: str, now: float, *, final: bool = False) -> None:
+        """Record one changed path seen at time ``now``; ``final`` when it ends a write."""
         if not self._paths:
             self._first = now
         self._paths[path] = None
         self._last = now
+        self._final = final
 
     def due(self) -> float | None:
         """When the pending batch should be taken, or None when nothing is pending."""
         if not self._paths:
             return None
-        return min(self._last + self.quiet, self._first + self.max_wait)
+        wait = self.settle if self._final else self.quiet
+        return min(self._last + wait, self._first + self.max_wait)
 
     def take(self, now: float) -> tuple[str, ...]:
         """The pending paths in arrival order if the batch is due, else an empty tuple."""
@@ -85,7 +95,7 @@ class Debouncer:
 class _Handler(FileSystemEventHandler):
     """Feeds relevant watchdog events into the watcher."""
 
-    def __init__(self, accept: Callable[[str], None]) -> None:
+    def __init__(self, accept: Callable[[str, bool], None]) -> None:
         self._accept = accept
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -93,9 +103,16 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a folder's mtime changes with every file saved in it: the file says more
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
-            if raw:
-                self._accept(raw if isinstance(raw, str) else raw.decode())
+        final = event.event_type == "closed" and not event.is_directory
+        if event.event_type == "moved":
+            self._accept(_text(event.src_path), False)
+            self._accept(_text(event.dest_path), not event.is_directory)
+        else:
+            self._accept(_text(event.src_path), final)
+
+
+def _text(raw: str | bytes) -> str:
+    return raw if isinstance(raw, str) else raw.decode()
 
 
 class Watcher:
@@ -131,7 +148,7 @@ class Watcher:
         self._observer.start()
         self._thread.start()
 
-    def notify(self, raw: str) -> None:
+    def notify(self, raw: str, final: bool = False) -> None:
         """Take one changed path (also usable without watchdog, e.g. in tests)."""
         path = Path(raw)
         if not path.is_absolute():
@@ -139,7 +156,7 @@ class Watcher:
         if is_ignored(path, self._root, self._skip):
             return
         with self._cond:
-            self._debouncer.add(str(path), time.monotonic())
+            self._debouncer.add(str(path), time.monotonic(), final=final)
             self._cond.notify()
 
     def stop(self) -> None:

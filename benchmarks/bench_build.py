@@ -1,0 +1,134 @@
+"""Build speed at scale: briefgen against Hugo on the same synthetic content, in one run.
+
+Usage: python benchmarks/bench_build.py [--sizes 1000 4000 10000] [--no-hugo] [--repeat 1]
+
+For each N it measures, for briefgen: cold build (no .briefgen cache, no site/), no-change
+rebuild, rebuild after editing one brief, rebuild after editing one template, peak memory;
+and Hugo's cold build, rebuild after an edit, and peak memory on the same briefs with
+comparable templates (a page per brief, a paginated index, tag pages). It prints a table
+with briefgen/Hugo ratios so the figures hold on a noisy machine.
+Needs /usr/bin/time (Debian package `time`) and, for the comparison, Debian's `hugo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import generate  # noqa: E402
+
+HUGO_CONFIG = """\
+baseURL = "https://example.org/"
+title = "Synthetic Digest"
+disableKinds = ["RSS", "sitemap", "robotsTXT"]
+[pagination]
+pagerSize = 20
+paginate = 20
+[taxonomies]
+tag = "tags"
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>{{ .Title }}</title></head><body><main>{{ block \"main\" . }}{{ end }}</main>"
+        "</body></html>\n",
+    "_default/single.html": "{{ define \"main\" }}<article><h1>{{ .Title }}</h1>"
+        "<p>{{ .Date.Format \"2 January 2006\" }} · {{ .Params.section }}</p>"
+        "<p>{{ .Params.summary }}</p><ul>{{ range .Params.key_points }}<li>{{ . }}</li>{{ end }}"
+        "</ul>{{ .Content }}<ul>{{ range .Params.tags }}<li><a href=\"{{ \"tags/\" | relURL }}"
+        "{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul></article>{{ end }}\n",
+    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>"
+        "{{ $p := .Paginate .Pages }}{{ range $p.Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">"
+        "{{ .Title }}</a></h2><p>{{ .Params.summary }}</p></article>{{ end }}"
+        "{{ template \"_internal/pagination.html\" . }}{{ end }}\n",
+    "index.html": "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1>"
+        "{{ $p := .Paginate .Site.RegularPages }}{{ range $p.Pages }}<article><h2>"
+        "<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2><p>{{ .Params.summary }}</p>"
+        "</article>{{ end }}{{ template \"_internal/pagination.html\" . }}{{ end }}\n",
+}
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """(wall seconds, peak resident KiB) of a command, via GNU time."""
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *cmd], cwd=cwd,
+                            capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}\n{result.stderr[:3000]}")
+    match = re.search(r"MAXRSS (\d+)", result.stderr)
+    return elapsed, int(match.group(1)) if match else 0
+
+
+def hugo_site(src: Path, dest: Path) -> Path:
+    """The same briefs as a Hugo site (front matter is compatible YAML)."""
+    content = dest / "content" / "posts"
+    content.mkdir(parents=True)
+    for path in sorted((src / "content" / "briefs").glob("*.md")):
+        shutil.copy(path, content / path.name)
+    (dest / "config.toml").write_text(HUGO_CONFIG)
+    for rel, text in HUGO_LAYOUTS.items():
+        (dest / "layouts" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / "layouts" / rel).write_text(text)
+    return dest
+
+
+def edit_one(folder: Path, marker: str) -> None:
+    """Change one word in the body of one brief."""
+    path = sorted(folder.glob("*.md"))[len(list(folder.glob("*.md"))) // 2]
+    path.write_text(path.read_text() + f"\nEdited {marker}.\n")
+
+
+def measure(n: int, work: Path, with_hugo: bool) -> dict[str, float]:
+    """All figures for one size."""
+    site = generate(work / f"bg-{n}", n)
+    cmd = [sys.executable, "-m", "briefgen", "build", "-C", str(site)]
+    row: dict[str, float] = {}
+    row["cold"], row["mem"] = timed(cmd)
+    row["nochange"], _ = timed(cmd)
+    edit_one(site / "content" / "briefs", "once")
+    row["edit"], _ = timed(cmd)
+    theme = site / "themes" / "default" / "templates"
+    theme.mkdir(parents=True, exist_ok=True)
+    (theme / "tag.html").write_text("{% extends 'default/tag.html' %}"
+                                    "{% block title %}Tag {{ page.name }}{% endblock %}")
+    row["template"], _ = timed(cmd)
+    if with_hugo:
+        hugo = hugo_site(site, work / f"hugo-{n}")
+        hcmd = ["hugo", "--quiet", "-s", str(hugo), "-d", str(hugo / "public")]
+        row["hugo_cold"], row["hugo_mem"] = timed(hcmd)
+        edit_one(hugo / "content" / "posts", "once")
+        row["hugo_edit"], _ = timed(hcmd)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 10000])
+    parser.add_argument("--no-hugo", action="store_true")
+    args = parser.parse_args()
+    with_hugo = not args.no_hugo and shutil.which("hugo") is not None
+    with tempfile.TemporaryDirectory(prefix="bg-bench-") as tmp:
+        rows = {n: measure(n, Path(tmp), with_hugo) for n in args.sizes}
+    print("| N | cold s | no-change s | one edit s | template edit s | peak MB |"
+          + (" Hugo cold s | Hugo edit s | Hugo MB | cold ratio | mem ratio |" if with_hugo
+             else ""))
+    print("|---|---|---|---|---|---|" + ("---|---|---|---|---|" if with_hugo else ""))
+    for n, r in rows.items():
+        line = (f"| {n} | {r['cold']:.2f} | {r['nochange']:.2f} | {r['edit']:.2f} | "
+                f"{r['template']:.2f} | {r['mem'] / 1024:.0f} |")
+        if with_hugo:
+            line += (f" {r['hugo_cold']:.2f} | {r['hugo_edit']:.2f} | {r['hugo_mem'] / 1024:.0f}"
+                     f" | {r['cold'] / r['hugo_cold']:.2f}x | {r['mem'] / r['hugo_mem']:.2f}x |")
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Tests for the related-brief ranking on hand-built briefs whose answer is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from briefgen.related import Related, RelatedWeights, RelDoc, rank_related
+
+DAY = dt.date(2025, 3, 1)
+LABELS = {
+    "places/turkey": "Turkey", "other/s-400": "S-400", "organizations/nato": "NATO",
+    "places/russia": "Russia", "organizations/fifa": "FIFA", "places/england": "England",
+}
+
+
+def doc(slug: str, title: str, body: str, *, entities: tuple[str, ...] = (),
+        tags: tuple[str, ...] = (), date: dt.date = DAY, summary: str = "") -> RelDoc:
+    """A brief for the ranker with labels taken from LABELS."""
+    return RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,
+                  entities=entities, entity_labels={e: LABELS.get(e, e) for e in entities},
+                  date=date)
+
+
+def corpus() -> list[RelDoc]:
+    """Three Turkey / S-400 briefs and two football briefs."""
+    return [
+        doc("turkey-s400-delivery", "Turkey takes delivery of Russian S-400 missiles",
+            "Ankara received the first S-400 air defence battery from Russia, defying NATO "
+            "allies who warn the missile system is incompatible with alliance defences.",
+            entities=("places/turkey", "other/s-400", "places/russia", "organizations/nato"),
+            tags=("defence", "turkey"), date=dt.date(2025, 3, 1)),
+        doc("us-sanctions-turkey", "US weighs sanctions on Turkey over S-400 purchase",
+            "Washington is considering sanctions after Turkey bought the Russian S-400 missile "
+            "system; NATO officials say the air defence deal strains the alliance.",
+            entities=("places/turkey", "other/s-400", "organizations/nato"),
+            tags=("defence", "sanctions"), date=dt.date(2025, 3, 6)),
+        doc("turkey-f35-exclusion", "Turkey removed from F-35 programme after S-400 deal",
+            "Turkey was formally removed from the F-35 fighter programme because of the S-400 "
+            "missile system bought from Russia, a blow to NATO defence cooperation.",
+            entities=("places/turkey", "other/s-400", "places/russia", "organizations/nato"),
+            tags=("defence",), date=dt.date(2025, 3, 10)),
+        doc("england-cup-win", "England beat Italy to reach the cup final",
+            "England footballers scored twice in the second half at Wembley; the striker "
+            "praised the goalkeeper after the semi-final victory and the crowd celebrated.",
+            entities=("places/england", "organizations/fifa"), tags=("football",),
+            date=dt.date(2025, 3, 2)),
+        doc("cup-final-preview", "Cup final preview: England face Spain at Wembley",
+            "The striker is fit for the final at Wembley; England footballers trained before "
+            "facing Spain, and the goalkeeper expects a tight match in front of the crowd.",
+            entities=("places/england", "organizations/fifa"), tags=("football",),
+            date=dt.date(2025, 3, 5)),
+    ]
+
+
+def ids(rel: tuple[Related, ...]) -> list[str]:
+    """The ids of a ranking, in order."""
+    return [r.id for r in rel]
+
+
+TURKEY = {"turkey-s400-delivery", "us-sanctions-turkey", "turkey-f35-exclusion"}
+FOOTBALL = {"england-cup-win", "cup-final-preview"}
+
+
+def test_each_turkey_brief_ranks_the_other_turkey_briefs_first() -> None:
+    ranked = rank_related(corpus(), k=4)
+    for slug in TURKEY:
+        assert set(ids(ranked[slug])[:2]) == TURKEY - {slug}
+    for slug in FOOTBALL:
+        assert ids(ranked[slug])[0] == (FOOTBALL - {slug}).pop()
+
+
+def test_reasons_name_shared_entities_before_tags() -> None:
+    ranked = rank_related(corpus(), k=4)
+    pair = next(r for r in ranked["turkey-s400-delivery"] if r.id == "turkey-f35-exclusion")
+    assert set(pair.shared[:4]) == {"Turkey", "S-400", "Russia", "NATO"}
+    assert pair.shared[4:] == ("defence",)
+    sanctions = next(r for r in ranked["turkey-s400-delivery"] if r.id == "us-sanctions-turkey")
+    assert "Russia" not in sanctions.shared  # not an entity of the sanctions brief
+
+
+def test_never_itself_scores_rounded_and_sorted() -> None:
+    for slug, rel in rank_related(corpus(), k=5).items():
+        assert slug not in ids(rel)
+        scores = [r.score for r in rel]
+        assert scores == sorted(scores, reverse=True)
+        assert all(round(s, 4) == s and 0 < s <= 1 for s in scores)
+
+
+def test_rarer_shared_entity_outweighs_common_one() -> None:
+    filler = "council meeting agenda minutes"
+    docs = [
+        doc("a", "Harbour plan", filler, entities=("places/rare", "organizations/common")),
+        doc("b", "Harbour plan", filler, entities=("places/rare",)),
+        doc("c", "Harbour plan", filler, entities=("organizations/common",)),
+        *(doc(f"x{i}", f"Other story {i}", f"unrelated words number{i}",
+              entities=("organizations/common",)) for i in range(4)),
+    ]
+    ranked = rank_related(docs, k=2)
+    assert ids(ranked["a"]) == ["b", "c"]
+    assert ranked["a"][0].score > ranked["a"][1].score
+
+
+def test_reasons_list_rarest_entity_first() -> None:
+    docs = [
+        doc("a", "One", "alpha beta", entities=("organizations/common", "places/rare")),
+        doc("b", "Two", "alpha gamma", entities=("organizations/common", "places/rare")),
+        *(doc(f"x{i}", "Three", "delta", entities=("organizations/common",)) for i in range(3)),
+    ]
+    assert rank_related(docs, k=1)["a"][0].shared == ("places/rare", "organizations/common")
+
+
+def test_time_decay_breaks_near_tie_toward_closer_date() -> None:
+    body = "reservoir levels fell again during the drought, water companies said"
+    docs = [
+        doc("a", "Drought deepens", body, date=dt.date(2025, 6, 1)),
+        doc("b-far", "Drought deepens", body, date=dt.date(2024, 6, 1)),
+        doc("c-near", "Drought deepens", body, date=dt.date(2025, 5, 28)),
+    ]
+    assert ids(rank_related(docs, k=2)["a"]) == ["c-near", "b-far"]
+    # Without decay the two are tied and the id decides.
+    assert ids(rank_related(docs, k=2, half_life_days=0)["a"]) == ["b-far", "c-near"]
+    no_time = RelatedWeights(time=0.0)
+    assert ids(rank_related(docs, k=2, weights=no_time)["a"]) == ["b-far", "c-near"]
+
+
+def test_deterministic_and_independent_of_input_order() -> None:
+    docs = corpus()
+    first = rank_related(docs, k=3)
+    assert rank_related(docs, k=3) == first
+    shuffled = docs[:]
+    random.Random(7).shuffle(shuffled)
+    assert rank_related(shuffled, k=3) == first
+    assert list(first) == sorted(d.id for d in docs)
+
+
+def test_k_is_respected() -> None:
+    docs = corpus()
+    assert all(len(rel) <= 1 for rel in rank_related(docs, k=1).values())
+    assert all(len(rel) <= 4 for rel in rank_related(docs, k=50).values())
+    assert all(rel == () for rel in rank_related(docs, k=0).values())
+
+
+def test_empty_and_single_inputs() -> None:
+    assert rank_related([]) == {}
+    assert rank_related(corpus()[:1]) == {"turkey-s400-delivery": ()}
+
+
+def test_unrelated_brief_gets_no_links() -> None:
+    docs = [*corpus(), doc("lonely", "Zyxw qwerty", "plonk frobnicate wibble")]
+    ranked = rank_related(docs, k=5)
+    assert ranked["lonely"] == ()
+    assert all("lonely" not in ids(rel) for rel in ranked.values())
+
+
+def test_shared_words_explain_a_link_when_nothing_else_is_shared() -> None:
+    docs = [
+        doc("a", "Glacier retreat", "The glacier retreat in the Alps accelerated this summer."),
+        doc("b", "Alpine glaciers", "Glaciers in the Alps are in retreat, scientists report."),
+        doc("c", "Bond markets", "Bond yields rose as investors sold government debt."),
+    ]
+    shared = rank_related(docs, k=1)["a"][0].shared
+    assert rank_related(docs, k=1)["a"][0].id == "b"
+    assert set(shared) <= {"glacier", "glaciers", "retreat", "alps"}
+    assert "alps" in shared and len(shared) >= 2
+
+
+def test_unicode_words_and_typographic_apostrophes_match() -> None:
+    docs = [
+        doc("a", "Erdoğan’s visit", "Erdoğan’s visit to Köln drew crowds"),
+        doc("b", "Köln welcomes Erdoğan", "Crowds in Köln greeted Erdoğan"),
+        doc("c", "Rain", "Heavy rain flooded roads"),
+    ]
+    rel = rank_related(docs, k=2)["a"]
+    assert ids(rel) == ["b"]
+    assert {"erdoğan", "köln"} <= set(rel[0].shared)
+
+
+def test_duplicate_ids_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        rank_related([corpus()[0], corpus()[0]])
+
+
+def test_neighbour_graph_keeps_topics_apart_on_a_larger_corpus() -> None:
+    rng = random.Random(3)
+    topics = {
+        "space": "rocket orbit launch satellite astronaut lunar mission payload booster module",
+        "farm": "harvest wheat tractor cattle barley irrigation soil fertiliser dairy orchard",
+        "court": "judge verdict appeal jury lawyer testimony sentence prosecutor trial ruling",
+    }
+    common = ["today", "officials", "week", "region", "report", "plans", "early", "local"]
+    docs = []
+    for n in range(90):
+        name, words = list(topics.items())[n % 3]
+        body = " ".join(rng.choice(words.split()) if rng.random() < 0.4 else rng.choice(common)
+                        for _ in range(60))
+        docs.append(doc(f"{name}-{n:02d}", f"{name} story {n}", body))
+    ranked = rank_related(docs, k=5)
+    for slug, rel in ranked.items():
+        assert len(rel) == 5
+        assert all(r.id.split("-")[0] == slug.split("-")[0] for r in rel)
+    assert rank_related(list(reversed(docs)), k=5) == ranked
