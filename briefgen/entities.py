@@ -25,21 +25,23 @@ _PLAIN_WORDS = STOPWORDS | GENERIC_WORDS
 
 
 def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
-    """Last name -> full name, leaving out surnames two people share."""
-    index: dict[str, str] = {}
-    clashes: set[str] = set()
+    """Last name -> full name, leaving out surnames two different people share."""
+    groups: dict[str, list[str]] = {}
     for name in full_names:
-        last = name.split()[-1]
-        if last in index and index[last] != name:
-            clashes.add(last)
-        index.setdefault(last, name)
-    return {k: v for k, v in index.items() if k not in clashes}
+        groups.setdefault(name.split()[-1], []).append(name)
+    index: dict[str, str] = {}
+    for last, names in groups.items():
+        longest = max(names, key=lambda n: (len(n.split()), n))
+        # "George Bush" and "George W Bush" are one person; "Ed Balls" and "Tom Balls" are not
+        if all(set(n.split()) <= set(longest.split()) for n in names):
+            index[last] = longest
+    return index
 
 
 def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
     """Mentions with final kinds and canonical names; doubtful ones dropped."""
     full = list(dict.fromkeys(m.name for m in mentions if m.kind == "people"))
-    # "Hulusi Akar" also covers a bare "Hulusi Akar"-less "Akar" later on.
+    # after "Hulusi Akar" has been named, a bare "Akar" means him
     surnames = _surname_index(full)
     full_set = set(full)
     out: list[Mention] = []

@@ -22,6 +22,10 @@ class SourcePos:
         return self.path
 
 
+_UNPRINTABLE = {c: "\N{REPLACEMENT CHARACTER}"
+                for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n"}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Diagnostic:
     """One problem found in the input, formatted as ``path:line:col: error: message [CODE]``."""
@@ -42,7 +46,9 @@ class Diagnostic:
                 text += "\n    " + " " * (self.pos.col - 1) + "^"
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        return text
+        # A hostile file's escape sequences must not reach the terminal; one character for
+        # one keeps the caret under its column.
+        return text.translate(_UNPRINTABLE)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order diagnostics by file, then position, then code."""

@@ -3,6 +3,7 @@ rank related briefs. Pure: briefs in, a LinkGraph and diagnostics out."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
@@ -16,7 +17,6 @@ from briefgen.related import Related, RelDoc, rank_related
 from briefgen.slugs import slugify
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
-_FENCE = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
@@ -133,7 +133,7 @@ def build_graph(
 def _find_wikilinks(brief: Brief) -> list[tuple[str, int, int]]:
     """``(target, line, col)`` for each wikilink outside code, positions in the file."""
     text = brief.body
-    masked = _FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    masked = mask_fences(text)
     masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), masked)
     found: list[tuple[str, int, int]] = []
     for match in _WIKILINK.finditer(masked):
@@ -141,6 +141,33 @@ def _find_wikilinks(brief: Brief) -> list[tuple[str, int, int]]:
         col = match.start() - (masked.rfind("\n", 0, match.start()) + 1) + 1
         found.append((match.group(1).strip(), brief.body_line + line, col))
     return found
+
+
+def mask_fences(text: str) -> str:
+    """Blank out fenced code blocks (``` or ~~~ up to a bare closing fence), keeping lines.
+
+    Line by line with a sorted list of closing lines, instead of one ``re.S`` pattern: each
+    unclosed opening fence made the pattern scan to the end of the text (quadratic).
+    """
+    lines = text.split("\n")
+    closers: dict[str, list[int]] = {"```": [], "~~~": []}
+    for number, line in enumerate(lines):
+        bare = line.rstrip(" \t")
+        if bare in closers:
+            closers[bare].append(number)
+    number = 0
+    while number < len(lines) - 1:
+        marker = lines[number][:3]
+        if marker in closers:
+            ends = closers[marker]
+            after = bisect.bisect_right(ends, number)
+            if after < len(ends):
+                for inside in range(number, ends[after] + 1):
+                    lines[inside] = " " * len(lines[inside])
+                number = ends[after] + 1
+                continue
+        number += 1
+    return "\n".join(lines)
 
 
 def _resolve(

@@ -23,6 +23,10 @@ KNOWN_KEYS = (
 )
 MAX_BYTES = 5 * 1024 * 1024  # a brief is a short text; larger files are refused, not parsed
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
+# Characters that are errors in HTML and XML output (control characters, lone surrogates from
+# YAML escapes, non-characters); a brief is plain text, so they point at a damaged file.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SUMMARY_SCAN = 4000  # characters of a paragraph the auto summary looks at (it keeps ~50 words)
 _SAFE_URL = re.compile(r"^https?://", re.I)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z“\"0-9])")
 
@@ -78,8 +82,11 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, Diagnostic |
 def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...]]:
     """Parse and validate one brief; return it (or None) with every problem found."""
     rel = source.path
-    if b"\x00" in source.data:
-        return None, (diag(rel, 1, 1, "BG-IO002", "file holds NUL bytes (binary, not text)",
+    nul = source.data.find(b"\x00")
+    if nul >= 0:
+        line = source.data.count(b"\n", 0, nul) + 1
+        col = nul - (source.data.rfind(b"\n", 0, nul) + 1) + 1
+        return None, (diag(rel, line, col, "BG-IO002", "file holds NUL bytes (binary, not text)",
                            "briefs must be UTF-8 text files"),)
     try:
         text = source.data.decode("utf-8")
@@ -89,6 +96,14 @@ def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...
         return None, (diag(rel, line, col, "BG-IO002", "file is not valid UTF-8",
                            "re-save the file with UTF-8 encoding"),)
     text = text.replace("\r\n", "\n")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, (diag(rel, line, col, "BG-IO002",
+                           f"file holds the control character U+{ord(bad.group()):04X}",
+                           "remove it: briefs are plain UTF-8 text",
+                           source_line=_line_at(text, line)),)
     try:
         parts = split(text)
     except FrontMatterError as exc:
@@ -108,6 +123,14 @@ def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...
                            source_line=_line_at(text, parts.front_line)),)
     lines = top_key_lines(parts.front, parts.front_line)
     checker = _Checker(rel, text, lines)
+    for key, value in data.items():
+        found = _control_in(value)
+        if found:
+            checker.error(str(key), "BG-FM006",
+                          f"{str(key)[:40]!r} holds the character U+{ord(found):04X}",
+                          "remove the escape sequence: briefs are plain text")
+    if checker.problems:
+        return None, tuple(checker.problems)
     brief = checker.build(data, parts.body, parts.body_line, source.data)
     return brief, tuple(sorted(checker.problems, key=Diagnostic.sort_key))
 
@@ -177,10 +200,12 @@ def _plain_paragraphs(body: str) -> Iterable[str]:
         block = block.strip()
         if not block or block.startswith(("#", "```", "|", "<", "---", "* ", "- ", "1.")):
             continue
-        block = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", block)
-        block = re.sub(r"\[\[([^\]|]+)\|([^\]]+)\]\]", r"\2", block)
-        block = re.sub(r"\[\[([^\]]+)\]\]", r"\1", block)
-        block = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", block)
+        # Bounded repeats and a bounded prefix: "[" * 100_000 made these patterns quadratic.
+        block = block[:_SUMMARY_SCAN]
+        block = re.sub(r"!\[[^\]]{0,300}\]\([^)]{0,2000}\)", "", block)
+        block = re.sub(r"\[\[([^\]|]{1,300})\|([^\]]{1,300})\]\]", r"\2", block)
+        block = re.sub(r"\[\[([^\]]{1,300})\]\]", r"\1", block)
+        block = re.sub(r"\[([^\]]{0,300})\]\([^)]{0,2000}\)", r"\1", block)
         block = re.sub(r"[*_`>]+", "", block)
         yield " ".join(block.split())
 
@@ -388,6 +413,18 @@ class _Checker:
                                       severity="warning"))
             fields["url"] = ""
         return Source(**fields)
+
+
+def _control_in(value: Any) -> str:
+    """The first forbidden character in a loaded YAML value (nesting is bounded by yamlpos)."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        return found.group() if found else ""
+    if isinstance(value, dict):
+        return next((c for c in map(_control_in, (*value.keys(), *value.values())) if c), "")
+    if isinstance(value, list):
+        return next((c for c in map(_control_in, value) if c), "")
+    return ""
 
 
 def _kind(value: Any) -> str:

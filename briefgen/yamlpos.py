@@ -14,7 +14,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Base = yaml.SafeLoader
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """A safe loader that leaves timestamps as strings, so a bad date is our error, not YAML's."""
 
 
@@ -25,6 +25,11 @@ _Loader.yaml_implicit_resolvers = {
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
 _MAX_NODES = 200_000  # a bound on expanded aliases: stops "billion laughs" documents
+# libyaml composes nested nodes by C recursion: ~100,000 levels overflow the C stack (a
+# segfault, not an exception), and the pure-Python loader needs seconds to hit its recursion
+# limit. No brief nests this deep, so deeper texts are refused before loading.
+MAX_DEPTH = 200
+_BLOCK_INDICATORS = re.compile(r"(?:[-?:][ \t]+)+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,8 +43,13 @@ class YamlProblem:
 
 def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
     """Load YAML safely; return (data, None) or (None, problem)."""
+    deep_line = _too_deep(text)
+    if deep_line is not None:
+        return None, YamlProblem(
+            message=f"values nest more than {MAX_DEPTH} levels deep", line=deep_line, col=0
+        )
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # nosec B506 - _Loader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line if mark else 0
@@ -53,6 +63,24 @@ def load_yaml(text: str) -> tuple[Any, YamlProblem | None]:
             message="aliases expand to too many values (a YAML bomb?)", line=0, col=0
         )
     return data, None
+
+
+def _too_deep(text: str) -> int | None:
+    """The 0-based line where nesting may pass MAX_DEPTH, or None.
+
+    A cheap over-estimate: open brackets (even inside quotes) plus the line's indentation
+    and its leading block indicators (``- - - x`` nests three sequences on one line).
+    """
+    depth = 0
+    for number, line in enumerate(text.split("\n")):
+        body = line.lstrip(" ")
+        indicators = _BLOCK_INDICATORS.match(body)
+        block = len(line) - len(body) + (indicators.end() if indicators else 0)
+        depth += line.count("[") + line.count("{")
+        if depth + block > MAX_DEPTH:
+            return number
+        depth = max(0, depth - line.count("]") - line.count("}"))
+    return None
 
 
 def _too_big(data: Any) -> bool:

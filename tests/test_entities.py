@@ -257,3 +257,13 @@ def test_markdown_paragraphs_are_read_as_text() -> None:
     assert entities.people == ("Jan Novak",)
     assert quotes[0].speaker == "Jan Novak"
     assert "https" not in str(entities)
+
+
+def test_surnames_resolve_only_when_unambiguous() -> None:
+    paragraphs = [
+        "Former president George W Bush met Senator Anna Reyes, aides said.",
+        "Senator Tom Reyes told reporters that George Bush had asked for the meeting.",
+        "Reyes said the talks went well, according to Bush.",
+    ]
+    entities, _ = extract("", paragraphs)
+    assert entities.people == ("George W Bush", "Anna Reyes", "Tom Reyes")

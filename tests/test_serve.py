@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from click.testing import CliRunner
-from conftest import brief
+from conftest import REPO, brief
 
 from briefgen.build import build_site
 from briefgen.cli import main
@@ -93,6 +97,16 @@ def test_debounce_never_waits_longer_than_max_wait() -> None:
     assert bounce.take(0.1) == ("trickle",)
 
 
+def test_debounce_settles_fast_once_a_write_is_complete() -> None:
+    bounce = Debouncer(quiet=0.02, max_wait=0.25, settle=0.003)
+    bounce.add("a.md", 1.0)
+    bounce.add("a.md", 1.001, final=True)  # closed after writing: the save is done
+    assert bounce.due() == pytest.approx(1.004)
+    bounce.add("b.md", 1.002)  # but a burst goes on: wait the full window again
+    assert bounce.due() == pytest.approx(1.022)
+    assert bounce.take(1.022) == ("a.md", "b.md")
+
+
 def test_watcher_turns_a_burst_into_one_batch(tmp_path: Path) -> None:
     batches: list[tuple[str, ...]] = []
     done = threading.Event()
@@ -114,7 +128,8 @@ def test_watcher_turns_a_burst_into_one_batch(tmp_path: Path) -> None:
     assert batches == [(str(tmp_path / "content/a.md"), str(tmp_path / "content/b.md"))]
 
 
-def test_real_file_events_reach_the_watcher(tmp_path: Path) -> None:
+@pytest.mark.parametrize("poll", [False, True])
+def test_real_file_events_reach_the_watcher(tmp_path: Path, poll: bool) -> None:
     (tmp_path / "content").mkdir()
     seen: list[str] = []
     got = threading.Event()
@@ -123,7 +138,7 @@ def test_real_file_events_reach_the_watcher(tmp_path: Path) -> None:
         seen.extend(batch)
         got.set()
 
-    watcher = Watcher(tmp_path, [(tmp_path / "content", True)], on_batch)
+    watcher = Watcher(tmp_path, [(tmp_path / "content", True)], on_batch, poll=poll)
     watcher.start()
     try:
         (tmp_path / "content" / ".x.md.swp").write_text("swap")
@@ -256,6 +271,25 @@ def test_memoised_full_build_matches_build_site(make_site: Callable[..., Path]) 
         {o.path: o.data for o in build_site(config).outputs}
 
 
+def test_template_edit_re_renders_only_pages_using_it(make_site: Callable[..., Path]) -> None:
+    from briefgen.theme import builtin_theme_dir
+
+    root = make_site(_files(2))
+    config = load_config(root)
+    before = full_build(config)
+    template = root / "themes/default/templates/tag.html"
+    template.parent.mkdir(parents=True)
+    text = (builtin_theme_dir() / "templates/tag.html").read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block main %}", "{% block main %}<p>TAGGED</p>"))
+    after = full_build(config, before)
+    redone = {p for p, o in after.files.items()  # pages come from the cache or are rendered
+              if p.endswith(".html") and o.data is not before.files[p].data}
+    assert redone and all(p.startswith("tags/") and p != "tags/index.html" for p in redone)
+    assert b"TAGGED" in after.files["tags/alpha.html"].data
+    assert {p: o.data for p, o in after.files.items()} == \
+        {o.path: o.data for o in build_site(config).outputs}
+
+
 def test_fast_path_declines_structural_edits(make_site: Callable[..., Path]) -> None:
     root = make_site(_files(2))
     snap = full_build(load_config(root))
@@ -325,3 +359,50 @@ def test_cli_serve_help() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--poll" in result.output and "--port" in result.output
+
+
+def test_follow_tells_browsers_which_brief_was_edited(make_site: Callable[..., Path]) -> None:
+    root = make_site(_files(2))
+    server = DevServer(root, port=0, follow=True, echo=lambda text: None)
+    server.start()
+    try:
+        box = server.hub.subscribe()
+        path = root / "content/briefs/2026-11-11-b1.md"
+        path.write_text(path.read_text().replace("Paragraph one", "Edited text"))
+        server.site.handle([str(path)])
+        message = json.loads(box.get(timeout=5).removeprefix(b"data: "))  # type: ignore[union-attr]
+        assert message["type"] == "change" and message["follow"] == "briefs/b1.html"
+        assert "Edited text" in message["html"]["briefs/b1.html"]  # the page rides along
+        assert "/__briefgen/client.js" in message["html"]["briefs/b1.html"]
+    finally:
+        server.stop()
+
+
+def test_ctrl_c_stops_the_cli_cleanly(make_site: Callable[..., Path]) -> None:
+    root = make_site(_files(1))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "briefgen", "serve", "-C", str(root), "--port", str(port)],
+        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        stream = _sse_connect(f"http://127.0.0.1:{port}/")  # an open stream must not block exit
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        stream.close()
+        assert process.stderr is not None
+        assert b"Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not (root / "site").exists()

@@ -266,6 +266,11 @@ def _classify(ctx: _Context, i: int, j: int) -> list[Mention]:
     return _classify_run(ctx, toks, i)
 
 
+def _is_initial(text: str) -> bool:
+    """A middle initial such as the W in "George W Bush"."""
+    return len(text) == 1 and text.isupper()
+
+
 def _name_start(ctx: _Context, toks: Sequence[Token]) -> int:
     """Index where a trailing person's name (at most four words) begins in a run."""
     k = len(toks)
@@ -274,7 +279,8 @@ def _name_start(ctx: _Context, toks: Sequence[Token]) -> int:
         and len(toks) - k < 4
         and (
             _name_like(toks[k - 1].text, ctx.lower_words)
-            or (toks[k - 1].text in NAME_PARTICLES and k < len(toks))
+            or (k < len(toks) and toks[k - 1].text in NAME_PARTICLES)
+            or (k < len(toks) and _is_initial(toks[k - 1].text))
         )
     ):
         k -= 1

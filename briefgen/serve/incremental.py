@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
 from briefgen import build as build_mod
-from briefgen.cache import BuildCache
+from briefgen.cache import BuildCache, digest
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import Diagnostic
@@ -28,7 +29,7 @@ from briefgen.link import LinkGraph, build_graph
 from briefgen.load import SourceFile, find_brief_files, load_briefs, load_entity_defs, parse_brief
 from briefgen.model import Brief, OutputFile, PageSpec
 from briefgen.render import render_bodies, render_pages
-from briefgen.theme import find_theme, make_env
+from briefgen.theme import Theme, find_theme, make_env
 from briefgen.views import brief_path, brief_view, card, plan_pages, site_view
 from briefgen.write import check_paths
 
@@ -108,7 +109,7 @@ def full_build(
     pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
     theme = find_theme(config)
     env = make_env(theme)
-    outputs, found = _render(env, pages, config, memo, build_mod.theme_fingerprint(theme), check)
+    outputs, found = _render(env, pages, config, memo, template_fingerprints(env, theme), check)
     problems += found
     outputs += build_mod._static_files(theme.static_dirs())
     outputs += build_mod._feeds(config, graph, bodies)
@@ -193,19 +194,55 @@ def _shape(brief: Brief) -> tuple[object, ...]:
             sorted(t.strip() for t in _WIKI_TARGET.findall(brief.body)))
 
 
+def template_fingerprints(env: jinja2.Environment, theme: Theme) -> dict[str, str]:
+    """For each template, a hash of its text and of every template it extends, includes or
+    imports, so a template edit re-renders only the pages that use it."""
+    files = theme.template_files()
+    texts = {name: path.read_text(encoding="utf-8", errors="replace")
+             for name, path in files.items()}
+    everything = digest(*(f"{name}\0{text}" for name, text in sorted(texts.items())))
+    refs: dict[str, set[str | None]] = {}
+    for name, text in texts.items():
+        try:
+            refs[name] = set(meta.find_referenced_templates(env.parse(text)))
+        except jinja2.TemplateSyntaxError:
+            refs[name] = {None}  # unknown: depend on everything
+    prints: dict[str, str] = {}
+    for name in texts:
+        closure, todo = {name}, [name]
+        while todo:
+            for ref in refs.get(todo.pop(), set()):
+                if ref is None or ref not in texts:  # computed or built-in: be safe
+                    closure = set(texts)
+                    todo = []
+                    break
+                if ref not in closure:
+                    closure.add(ref)
+                    todo.append(ref)
+        prints[name] = everything if closure == set(texts) else \
+            digest(*(f"{n}\0{texts[n]}" for n in sorted(closure)))
+    return prints
+
+
 def _render(
     env: jinja2.Environment, pages: Sequence[PageSpec], config: Config, memo: BuildCache,
-    fingerprint: str, check: Callable[[], None],
+    prints: Mapping[str, str], check: Callable[[], None],
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
-    """``render_pages`` in chunks, so a newer change can cancel between them."""
+    """``render_pages`` in chunks of one template each, so a newer change can cancel between
+    them and each page's cache key covers only the templates it uses."""
     outputs: list[OutputFile] = []
     problems: list[Diagnostic] = []
     site = site_view(config)
     seen: set[tuple[str, int, str]] = set()
-    for start in range(0, len(pages), _CHUNK):
+    by_template: dict[str, list[PageSpec]] = {}
+    for page in pages:
+        by_template.setdefault(page.template, []).append(page)
+    chunks = [(name, group[start : start + _CHUNK]) for name, group in by_template.items()
+              for start in range(0, len(group), _CHUNK)]
+    for name, chunk in chunks:
         check()
-        done, found = render_pages(env, pages[start : start + _CHUNK], site, config.root,
-                                   memo=memo.pages, fingerprint=fingerprint)
+        done, found = render_pages(env, chunk, site, config.root, memo=memo.pages,
+                                   fingerprint=prints.get(name, "?" + name))
         outputs += done
         for item in found:  # the same template error repeats on every page using it
             key = (item.pos.path, item.pos.line, item.code)

@@ -22,6 +22,7 @@ from briefgen.serve.incremental import (
     load_cache,
     refresh_listings,
 )
+from briefgen.serve.overlay import ErrorBoard
 from briefgen.serve.server import Hub, with_client
 from briefgen.theme import find_theme
 from briefgen.views import brief_path
@@ -54,8 +55,7 @@ class LiveSite:
         self._config: Config | None = None
         self._config_problems: tuple[Diagnostic, ...] = ()
         self._ingest_problems: dict[str, tuple[Diagnostic, ...]] = {}
-        self._errors: tuple[Diagnostic, ...] = ()
-        self._shown: set[str] = set()
+        self._board = ErrorBoard(self.root, echo)
         self._version = 0
         self._edited: dict[str, None] = {}  # briefs edited on the fast path since a build began
         self._wake = threading.Condition(self._lock)
@@ -76,8 +76,7 @@ class LiveSite:
     def hello(self) -> dict[str, Any]:
         """The first message a browser gets: the version and the current errors."""
         with self._lock:
-            return {"type": "hello", "version": self._version,
-                    "errors": [self._overlay(d) for d in self._errors]}
+            return {"type": "hello", "version": self._version, "errors": self._board.payload()}
 
     @property
     def config(self) -> Config | None:
@@ -371,35 +370,15 @@ class LiveSite:
         })
 
     def _publish_errors(self) -> None:
-        """Send the error list when it changed; print new errors to the terminal once."""
+        """Send the error list to the browsers when it changed."""
         found: list[Diagnostic] = list(self._config_problems)
         if self._snapshot is not None and not self._config_problems:
             found += self._snapshot.errors
         for items in self._ingest_problems.values():
             found += items
-        errors = tuple(dict.fromkeys(found))
-        if errors == self._errors:
-            return
-        self._errors = errors
-        texts = {d.format() for d in errors}
-        for item in errors:
-            if item.format() not in self._shown:
-                self._echo(item.format())
-        if self._shown and not errors:
-            self._echo("All errors fixed.")
-        self._shown = texts
-        self._hub.publish({"type": "errors", "errors": [self._overlay(d) for d in errors]})
-
-    def _overlay(self, item: Diagnostic) -> dict[str, object]:
-        """A diagnostic for the browser overlay, with its source line filled in if known."""
-        data = item.to_json()
-        if not data["source_line"] and item.pos.line > 0:
-            try:
-                lines = (self.root / item.pos.path).read_text(encoding="utf-8").splitlines()
-                data["source_line"] = lines[item.pos.line - 1][:200]
-            except (OSError, UnicodeDecodeError, IndexError, ValueError):
-                pass  # the overlay still shows path:line and the message
-        return data
+        payload = self._board.update(found)
+        if payload is not None:
+            self._hub.publish({"type": "errors", "errors": payload})
 
 
 def _merge(first: _Request | None, second: _Request) -> _Request:
