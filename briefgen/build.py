@@ -17,6 +17,7 @@ from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile
+from briefgen.parallel import default_workers
 from briefgen.render import render_bodies, render_pages
 from briefgen.theme import Theme, find_theme, make_env
 from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
@@ -56,11 +57,14 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     graph, found = build_graph(published, entity_defs, related_count=config.related_count,
                                half_life_days=config.related_half_life_days, memo=memo.related)
     problems += found
-    bodies = render_bodies(graph, autolink=config.autolink_entities, memo=memo.bodies)
+    workers = config.workers or default_workers()
+    bodies = render_bodies(graph, autolink=config.autolink_entities, memo=memo.bodies,
+                           workers=workers)
     pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
     theme = find_theme(config)
     outputs, found = render_pages(make_env(theme), pages, site_view(config), root,
-                                  memo=memo.pages, fingerprint=theme_fingerprint(theme))
+                                  memo=memo.pages, fingerprint=theme_fingerprint(theme),
+                                  theme=theme, workers=workers)
     problems += found
     outputs += _static_files(theme.static_dirs())
     outputs += _feeds(config, graph, bodies)

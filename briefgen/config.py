@@ -39,6 +39,7 @@ class Config:
     build_drafts: bool = False
     search: bool = True
     autolink_entities: bool = True
+    workers: int = 0  # processes for per-brief work; 0: one per core
 
     def path(self, rel: str) -> Path:
         """A configured path resolved against the site root."""
@@ -121,6 +122,10 @@ def _check_value(key: str, value: Any, rel: str, line: int, out: list[Diagnostic
     if key in _POSITIVE_INTS and value < 1:
         out.append(diag(rel, line, 1, "BG-CF004", f"{key!r} must be at least 1",
                         f"for example: {key}: {default!r}"))
+        return None
+    if key == "workers" and value < 0:
+        out.append(diag(rel, line, 1, "BG-CF004", "'workers' must be 0 (one per core) or more",
+                        "for example: workers: 2"))
         return None
     if key in _PATH_KEYS and (not value or Path(value).is_absolute() or ".." in Path(value).parts):
         out.append(diag(rel, line, 1, "BG-CF004",

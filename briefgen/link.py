@@ -275,7 +275,8 @@ def _quotes_by(
     name: str, aliases: Sequence[str], slugs: Sequence[str], by_slug: Mapping[str, Brief]
 ) -> tuple[tuple[str, Quote], ...]:
     """Quotes whose speaker is this person (full name, an alias or the surname alone)."""
-    names = {_norm(x) for x in (name, *aliases)} | {_norm(name).split()[-1]}
+    # A name like "'s's" normalises to nothing (possessive stripped twice): no surname then.
+    names = {_norm(x) for x in (name, *aliases)} | set(_norm(name).split()[-1:])
     return tuple(
         (slug, quote) for slug in slugs for quote in by_slug[slug].quotes
         if _norm(quote.speaker) in names

@@ -66,4 +66,7 @@ def sanitize(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         strip_comments=True,
+        # Table cells keep style only for markdown-it's alignment; anything else could load
+        # a URL from CSS (background-image: url(...)).
+        filter_style_properties={"text-align"},
     )

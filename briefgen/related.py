@@ -170,18 +170,18 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
                                                       (d.body, 1.0))]  # part p is brief p // 3
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
     chunks = _chunks([len(e) for e in encoded])
-    hashes, owners, starts, lengths, buffers = [], [], [], [], []
+    buffers = [b"".join(encoded[lo:hi]) for lo, hi in chunks]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL: two cores
+        hashed = list(pool.map(_hash_words, [np.frombuffer(b, dtype=np.uint8) for b in buffers]))
+    hashes, owners, starts, lengths = [], [], [], []
     base = 0
-    for lo, hi in chunks:
-        buf = b"".join(encoded[lo:hi])
-        h, first, size = _hash_words(np.frombuffer(buf, dtype=np.uint8))
+    for (lo, hi), buf, (h, first, size) in zip(chunks, buffers, hashed, strict=True):
         ends = np.cumsum([len(e) for e in encoded[lo:hi]])
         hashes.append(h)
         owners.append(np.repeat(np.arange(lo, hi), np.diff(np.searchsorted(first, ends),
                                                             prepend=0)))
         starts.append(first + base)
         lengths.append(size)
-        buffers.append(buf)
         base += len(buf)
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
     part = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)

@@ -16,39 +16,54 @@ from briefgen.link import LinkGraph
 from briefgen.markdown import make_markdown, render_body
 from briefgen.mdplugins.entitylinks import EntityLink
 from briefgen.model import Brief, OutputFile, PageSpec
+from briefgen.parallel import map_chunks
 from briefgen.slugs import relative_url
+from briefgen.theme import Theme, make_env
 from briefgen.views import brief_path, entity_path
 
 
 def render_bodies(
-    graph: LinkGraph, *, autolink: bool = True, memo: Memo | None = None
+    graph: LinkGraph, *, autolink: bool = True, memo: Memo | None = None, workers: int = 1,
 ) -> dict[str, str]:
     """Each published brief's body as safe HTML, with links relative to its own page."""
-    md = make_markdown()
     by_path = {b.path: b.slug for b in graph.briefs.values()}
     md_targets = tuple(sorted(by_path.items()))
     bodies: dict[str, str] = {}
+    jobs: list[_BodyJob] = []
+    keys: dict[str, str] = {}
     for slug in graph.order:
         brief = graph.briefs[slug]
         wikilinks = _wikilink_table(brief, graph)
         entity_links = _entity_links(brief, graph) if autolink else ()
-        key = ""
+        # .md links can point at any brief, so the brief paths are an input when used.
+        targets = md_targets if ".md" in brief.body else ()
         if memo is not None:
-            # .md links can point at any brief, so the set of brief paths is an input too
-            # (only when the body has one: most do not).
-            targets = repr(md_targets) if ".md" in brief.body else ""
-            key = digest(brief.path, brief.body, repr(sorted(wikilinks.items())),
-                         repr(entity_links), targets)
-            cached = memo.get(key)
+            keys[slug] = digest(brief.path, brief.body, repr(sorted(wikilinks.items())),
+                                repr(entity_links), repr(targets))
+            cached = memo.get(keys[slug])
             if cached is not None:
                 bodies[slug] = cached
                 continue
-        bodies[slug] = render_body(md, brief.body, wikilinks=wikilinks,
-                                   entity_links=entity_links,
-                                   resolve_md=_md_resolver(brief, by_path))
+        jobs.append((slug, brief.path, brief.body, wikilinks, entity_links, targets))
+    for slug, html in zip([j[0] for j in jobs],
+                          map_chunks(_render_body_chunk, None, jobs, workers), strict=True):
+        bodies[slug] = html
         if memo is not None:
-            memo.put(key, bodies[slug])
+            memo.put(keys[slug], html)
     return bodies
+
+
+_BodyJob = tuple[str, str, str, dict[str, tuple[str, str]], tuple[EntityLink, ...],
+                 tuple[tuple[str, str], ...]]
+
+
+def _render_body_chunk(_context: None, jobs: Sequence[_BodyJob]) -> list[str]:
+    md = make_markdown()
+    out = []
+    for slug, path, body, wikilinks, entity_links, targets in jobs:
+        out.append(render_body(md, body, wikilinks=wikilinks, entity_links=entity_links,
+                               resolve_md=_md_resolver(slug, path, dict(targets))))
+    return out
 
 
 def _wikilink_table(brief: Brief, graph: LinkGraph) -> dict[str, tuple[str, str]]:
@@ -71,14 +86,15 @@ def _entity_links(brief: Brief, graph: LinkGraph) -> tuple[EntityLink, ...]:
     return tuple(links)
 
 
-def _md_resolver(brief: Brief, by_path: Mapping[str, str]) -> Callable[[str], str | None]:
-    here = brief_path(brief.slug)
-    folder = posixpath.dirname(brief.path)
+def _md_resolver(slug: str, path: str,
+                 by_path: Mapping[str, str]) -> Callable[[str], str | None]:
+    here = brief_path(slug)
+    folder = posixpath.dirname(path)
 
     def resolve(href: str) -> str | None:
         target = posixpath.normpath(posixpath.join(folder, href))
-        slug = by_path.get(target)
-        return relative_url(brief_path(slug), here) if slug else None
+        found = by_path.get(target)
+        return relative_url(brief_path(found), here) if found else None
 
     return resolve
 
@@ -86,53 +102,81 @@ def _md_resolver(brief: Brief, by_path: Mapping[str, str]) -> Callable[[str], st
 def render_pages(
     env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
     root: Path, *, memo: Memo | None = None, fingerprint: str = "",
+    theme: Theme | None = None, workers: int = 1,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """Render every page; template problems become diagnostics with the template's line.
 
     With ``memo``, a page whose view data, site values and theme ``fingerprint`` are
     unchanged since the last build is taken from the cache instead of rendered again.
+    With ``theme`` and ``workers`` > 1, pages are rendered in worker processes.
     """
-    outputs: list[OutputFile] = []
-    problems: dict[tuple[str, int, str], Diagnostic] = {}
+    done: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    todo: list[PageSpec] = []
     site_key = json_digest(site) if memo is not None else ""
     for page in pages:
-        key = ""
         if memo is not None:
-            key = digest(fingerprint, site_key, page.path, page.template, json_digest(page.view))
-            cached = memo.get(key)
+            keys[page.path] = digest(fingerprint, site_key, page.path, page.template,
+                                     json_digest(page.view))
+            cached = memo.get(keys[page.path])
             if cached is not None:
-                outputs.append(OutputFile(path=page.path, data=cached,
-                                          source=page.source or page.template))
+                done[page.path] = cached
                 continue
-        try:
-            template = env.get_template(page.template)
-            text = template.render(page=page.view, site=site, page_path=page.path)
-        except jinja2.TemplateNotFound as exc:
-            path, line = _template_frame(exc, root)
-            found = diag(path or page.template, line, 0, "BG-TP001",
-                         f"unknown template {exc.name!r}",
-                         "add the file to your theme's templates/ folder or fix the name")
-            problems.setdefault((found.pos.path, line, found.code), found)
+        todo.append(page)
+    if theme is not None and workers > 1:
+        results = map_chunks(_render_chunk_in_worker, (theme, site, root), todo, workers)
+    else:
+        results = _render_chunk(env, site, root, todo)
+    problems: dict[tuple[str, int, str], Diagnostic] = {}
+    for page, (data, problem) in zip(todo, results, strict=True):
+        if problem is not None:
+            problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
             continue
-        except jinja2.TemplateSyntaxError as exc:
-            found = diag(_rel(exc.filename, root) or str(exc.name), exc.lineno or 0, 0,
-                         "BG-TP002", f"template syntax error: {exc.message}",
-                         "fix the Jinja syntax at this line")
-            problems.setdefault((found.pos.path, found.pos.line, found.code), found)
-            continue
-        except Exception as exc:
-            path, line = _template_frame(exc, root)
-            found = diag(path or page.template, line, 0, "BG-TP003",
-                         f"template error while rendering {page.path}: "
-                         f"{type(exc).__name__}: {exc}",
-                         "check the variables this line uses")
-            problems.setdefault((found.pos.path, found.pos.line, found.code), found)
-            continue
-        data = text.encode("utf-8")
+        assert data is not None
+        done[page.path] = data
         if memo is not None:
-            memo.put(key, data)
-        outputs.append(OutputFile(path=page.path, data=data, source=page.source or page.template))
+            memo.put(keys[page.path], data)
+    outputs = [OutputFile(path=p.path, data=done[p.path], source=p.source or p.template)
+               for p in pages if p.path in done]
     return outputs, list(problems.values())
+
+
+_Rendered = tuple[bytes | None, Diagnostic | None]
+
+
+def _render_chunk_in_worker(
+    context: tuple[Theme, Mapping[str, Any], Path], pages: Sequence[PageSpec]
+) -> list[_Rendered]:
+    theme, site, root = context
+    return _render_chunk(make_env(theme), site, root, pages)
+
+
+def _render_chunk(env: jinja2.Environment, site: Mapping[str, Any], root: Path,
+                  pages: Sequence[PageSpec]) -> list[_Rendered]:
+    return [_render_one(env, site, root, page) for page in pages]
+
+
+def _render_one(env: jinja2.Environment, site: Mapping[str, Any], root: Path,
+                page: PageSpec) -> _Rendered:
+    try:
+        template = env.get_template(page.template)
+        text = template.render(page=page.view, site=site, page_path=page.path)
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_frame(exc, root)
+        return None, diag(path or page.template, line, 0, "BG-TP001",
+                          f"unknown template {exc.name!r}",
+                          "add the file to your theme's templates/ folder or fix the name")
+    except jinja2.TemplateSyntaxError as exc:
+        return None, diag(_rel(exc.filename, root) or str(exc.name), exc.lineno or 0, 0,
+                          "BG-TP002", f"template syntax error: {exc.message}",
+                          "fix the Jinja syntax at this line")
+    except Exception as exc:  # any runtime error in a template becomes a diagnostic
+        path, line = _template_frame(exc, root)
+        return None, diag(path or page.template, line, 0, "BG-TP003",
+                          f"template error while rendering {page.path}: "
+                          f"{type(exc).__name__}: {exc}",
+                          "check the variables this line uses")
+    return text.encode("utf-8"), None
 
 
 def _template_frame(exc: BaseException, root: Path) -> tuple[str, int]:

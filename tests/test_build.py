@@ -228,3 +228,15 @@ def test_sample_site_works_under_a_project_path(sample_site: Path, tmp_path: Pat
         server.shutdown()
     assert broken == []
     assert len(seen) > 50
+
+
+def test_parallel_build_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefgen import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 2)  # make the small sample use workers
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "content", root / "content")
+    serial = build_site(load_config(root, overrides={"workers": 1}))
+    forked = build_site(load_config(root, overrides={"workers": 2}))
+    assert forked.outputs == serial.outputs
+    assert forked.diagnostics == serial.diagnostics

@@ -222,7 +222,7 @@ class _Scanner(HTMLParser):
     URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster",
                  "background", "srcset", "ping", "manifest", "codebase", "cite"}
     FORBIDDEN = {"iframe", "frame", "object", "embed", "applet", "base", "svg", "math", "style",
-                 "form", "template", "noscript"}
+                 "template", "noscript"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -163,7 +163,7 @@ def edit_brief(snap: Snapshot, rel: str, data: bytes) -> Edit | None:
     new = dataclasses.replace(
         snap, graph=graph, bodies={**snap.bodies, slug: body},
         pages={**snap.pages, spec.path: spec}, files={**snap.files, **{o.path: o for o in outputs}},
-        diagnostics=tuple(sorted([*diagnostics, *found_render], key=Diagnostic.sort_key)),
+        diagnostics=_merged(diagnostics, found_render),
     )
     return Edit(snapshot=new, changed=tuple(o.path for o in outputs), slug=slug)
 
@@ -182,9 +182,16 @@ def refresh_listings(before: Snapshot, after: Snapshot, slug: str) -> Edit:
     new = dataclasses.replace(
         after, pages={**after.pages, **{s.path: s for s in specs}},
         files={**after.files, **{o.path: o for o in outputs}},
-        diagnostics=tuple(sorted([*after.diagnostics, *found], key=Diagnostic.sort_key)),
+        diagnostics=_merged(after.diagnostics, found),
     )
     return Edit(snapshot=new, changed=tuple(o.path for o in outputs), slug=slug)
+
+
+def _merged(*groups: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Diagnostics of several steps, each once, in file order (a broken template reports
+    the same error on every render)."""
+    every = dict.fromkeys(item for group in groups for item in group)
+    return tuple(sorted(every, key=Diagnostic.sort_key))
 
 
 def _shape(brief: Brief) -> tuple[object, ...]:
