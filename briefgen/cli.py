@@ -184,10 +184,11 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
     report = run_ingest(inputs, target, force=force, date=when, dry_run=dry_run,
                         on_progress=progress)
     _print_diagnostics(report.diagnostics)
-    for label, items in (("created", report.created), ("updated", report.updated),
-                         ("skipped", report.skipped)):
+    for label, items in (("created", report.created), ("updated", report.updated)):
         for item in items:
             click.echo(f"{label}: {item}")
+    for path, reason in report.skipped:
+        click.echo(f"skipped: {path} ({reason})")
     prefix = "Would have: " if dry_run else ""
     click.echo(f"{prefix}{len(report.created)} created, {len(report.updated)} updated, "
                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "

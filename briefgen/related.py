@@ -31,7 +31,7 @@ _BYTE_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
 _BYTE_MASKS.setflags(write=False)
 _CHUNK_BYTES = 1 << 21
 _TABLE_BITS = 20  # 1M buckets: a few % of a 40,000-word vocabulary share one
-_BLOCK_ROWS = 512  # rows of the similarity matrix held dense at once (512 x N float32)
+_BLOCK_ROWS = 1024  # rows of the similarity matrix held dense at once (1024 x N float32)
 _MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the product's cost
 _CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
@@ -124,11 +124,8 @@ def rank_related(
     rounded: F64 = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
     top = _top_k(cand, rounded, k)
     why = _reasons(ordered, ent_idf, tag_idf, text, top)
-    out: dict[str, tuple[Related, ...]] = {}
-    for i, doc in enumerate(ordered):
-        out[doc.id] = tuple(Related(id=ids[j], score=float(rounded[i, c]), shared=why[i, j])
-                            for c, j in top[i])
-    return out
+    return {ids[i]: tuple(Related(id=ids[j], score=s, shared=r) for (j, s), r in zip(
+        row, reasons, strict=True)) for i, (row, reasons) in enumerate(zip(top, why, strict=True))}
 
 
 def _stem(word: str) -> str:
@@ -344,7 +341,7 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(_strip, features, *blocks[0])
         for num, (lo, hi) in enumerate(blocks):
-            sims = ahead.result()
+            strip, sims = ahead.result()
             if num + 1 < len(blocks):
                 ahead = pool.submit(_strip, features, *blocks[num + 1])
             pick = _best_columns(sims, m)
@@ -352,7 +349,7 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
                 cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
                 np.take_along_axis(sims, pick, axis=1), m)
             if hi < n:
-                later = np.ascontiguousarray(sims[:, hi - lo:].T)  # later rows vs this block
+                later = strip[hi - lo:]  # later rows against this block
                 pick = _best_columns(later, min(m, hi - lo))
                 cand[hi:], best[hi:] = _merge(
                     cand[hi:], best[hi:], pick.astype(np.int32) + lo,
@@ -361,16 +358,17 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     return np.take_along_axis(cand, order, axis=1), np.take_along_axis(best, order, axis=1)
 
 
-def _strip(features: sp.csr_matrix, lo: int, hi: int) -> F32:
-    """Dense similarities of rows lo..hi with rows lo.. (the diagonal set to -1)."""
+def _strip(features: sp.csr_matrix, lo: int, hi: int) -> tuple[F32, F32]:
+    """Dense similarities of rows lo.. with rows lo..hi, both ways round (diagonal -1)."""
     # Transposing only the block, not all later rows, keeps the set-up cost linear.
-    sims: F32 = (features[lo:] @ features[lo:hi].T.tocsr()).T.toarray()
+    sims: F32 = (features[lo:] @ features[lo:hi].T.tocsr()).toarray()
     sims[np.arange(hi - lo), np.arange(hi - lo)] = -1.0  # never the brief itself
-    return sims
+    return sims, np.ascontiguousarray(sims.T)
 
 
 def _best_columns(sims: F32, m: int) -> I64:
     """Column indices of each row's m largest values (unordered)."""
+    sims = np.ascontiguousarray(sims)  # flat indices below assume row-major order
     rows, cols = sims.shape
     if m >= cols:
         return np.broadcast_to(np.arange(cols), sims.shape).copy()
@@ -393,7 +391,7 @@ def _best_columns(sims: F32, m: int) -> I64:
     flat = np.flatnonzero(passed)
     r, c = np.divmod(flat, cols)
     # Row-major order already groups rows; sort each row's survivors by value, best first.
-    order = np.argsort(r * 4.0 + (1.0 - sims.ravel()[flat]), kind="stable")
+    order = np.argsort(r * 4.0 + (1.0 - sims.reshape(-1)[flat]), kind="stable")
     c = c[order]
     first = np.concatenate(([0], np.cumsum(count[~short])))[:-1]
     keep = np.arange(len(c)) - np.repeat(first, count[~short]) < m
@@ -441,33 +439,40 @@ def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[F64, F64]:
     return vals[top], basis @ rot[:, top]
 
 
-def _top_k(cand: I32, score: F64, k: int) -> list[list[tuple[int, int]]]:
-    """Per row, (column in cand, doc index) of the k best positive scores; ties by id."""
+def _top_k(cand: I32, score: F64, k: int) -> list[list[tuple[int, float]]]:
+    """Per row, (doc index, score) of the k best positive scores; ties broken by id."""
     order = np.lexsort((cand, -score), axis=1)[:, :k]
-    picked = np.take_along_axis(score, order, axis=1)
-    return [
-        [(int(c), int(cand[i, c])) for c, s in zip(order[i], picked[i], strict=True) if s > 0]
-        for i in range(cand.shape[0])
-    ]
+    docs = np.take_along_axis(cand, order, axis=1).tolist()
+    scores = np.take_along_axis(score, order, axis=1).tolist()
+    return [[(j, s) for j, s in zip(dr, sr, strict=True) if s > 0]
+            for dr, sr in zip(docs, scores, strict=True)]
 
 
 def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
-             tag_idf: Mapping[str, float], text: _Text, top: list[list[tuple[int, int]]],
-             ) -> dict[tuple[int, int], tuple[str, ...]]:
-    """Per linked pair: shared entity names (rarest first), then shared tags, else words."""
-    # Sorting each brief's labels once by rarity makes every pair a filtered scan.
-    ents = [sorted(set(d.entities), key=lambda e: (-ent_idf[e], e)) for d in docs]
+             tag_idf: Mapping[str, float], text: _Text, top: list[list[tuple[int, float]]],
+             ) -> list[list[tuple[str, ...]]]:
+    """Per link: shared entity names (rarest first), then shared tags, else shared words."""
+    names: dict[str, str] = {}
+    for d in docs:  # one display name per entity: the first brief (by id) that gives one
+        for key, label in sorted(d.entity_labels.items()):
+            if label:
+                names.setdefault(key, label)
+    # Sorting each brief's labels by rarity once makes every pair a filtered scan.
+    ents = [[(e, names.get(e, e)) for e in sorted(set(d.entities), key=lambda e: (-ent_idf[e], e))]
+            for d in docs]
     tags = [sorted(set(d.tags), key=lambda t: (-tag_idf[t], t)) for d in docs]
     ent_sets = [frozenset(d.entities) for d in docs]
     tag_sets = [frozenset(d.tags) for d in docs]
-    out: dict[tuple[int, int], tuple[str, ...]] = {}
+    out = []
     for i, row in enumerate(top):
-        doc = docs[i]
-        for _, j in row:
-            names = [doc.entity_labels.get(e) or docs[j].entity_labels.get(e) or e
-                     for e in ents[i] if e in ent_sets[j]]
-            reasons = list(dict.fromkeys([*names, *(t for t in tags[i] if t in tag_sets[j])]))
-            out[i, j] = tuple((reasons or _shared_terms(text, i, j))[:_MAX_REASONS])
+        reasons = []
+        for j, _ in row:
+            shared = [name for e, name in ents[i] if e in ent_sets[j]]
+            shared += [t for t in tags[i] if t in tag_sets[j]]
+            if len(set(shared)) < len(shared):  # a tag may repeat an entity's name
+                shared = list(dict.fromkeys(shared))
+            reasons.append(tuple((shared or _shared_terms(text, i, j))[:_MAX_REASONS]))
+        out.append(reasons)
     return out
 
 

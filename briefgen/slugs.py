@@ -17,7 +17,7 @@ def slugify(text: str, *, fallback: str = "brief") -> str:
 
 
 def is_safe_slug(slug: str) -> bool:
-    """True when ``slug`` is lowercase ASCII words joined by hyphens (cannot climb out of a folder)."""
+    """True when ``slug`` is lowercase ASCII words joined by hyphens (cannot leave a folder)."""
     return bool(_SAFE.match(slug)) and len(slug) <= 200
 
 
@@ -29,12 +29,12 @@ def relative_url(target: str, from_page: str) -> str:
     Written by hand instead of ``posixpath.relpath``: it runs for every link of every page,
     and relpath's abspath calls made it the build's hottest function.
     """
-    if target.endswith("/") or target == "":
-        target = target + "index.html"
     fragment = ""
     if "#" in target:
         target, fragment = target.split("#", 1)
         fragment = "#" + fragment
+    if target.endswith("/") or target == "":  # after the split: "#top" names index.html too
+        target = target + "index.html"
     here = from_page.split("/")[:-1]
     there = target.split("/")
     common = 0

@@ -406,3 +406,20 @@ def test_ctrl_c_stops_the_cli_cleanly(make_site: Callable[..., Path]) -> None:
             process.kill()
             process.wait()
     assert not (root / "site").exists()
+
+
+def test_terminal_shows_each_error_once(tmp_path: Path) -> None:
+    from briefgen.errors import diag
+    from briefgen.serve.overlay import ErrorBoard
+
+    (tmp_path / "a.md").write_text("---\ntitle: [x\n---\n")
+    printed: list[str] = []
+    board = ErrorBoard(tmp_path, printed.append)
+    error = diag("a.md", 2, 8, "BG-FM001", "invalid YAML")
+    payload = board.update([error])
+    assert payload is not None and payload[0]["source_line"] == "title: [x"
+    assert board.update([error, error]) is None  # same errors: nothing new to say or print
+    other = diag("b.md", 1, 1, "BG-FM003", "missing title")
+    assert board.update([error, other]) is not None
+    assert board.update([]) == []
+    assert printed == [error.format(), other.format(), "All errors fixed."]

@@ -17,6 +17,8 @@ SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)]?\s*$")
 BULLET = re.compile(r"^(?:[•·▪◦○●□■☆★◆♦►▶»*+\-–—]|\d{1,2}[.)])\s*")
 BRACKETED = re.compile(r"^\[[^\]]*\]$")
 # Lines that pages print around every article; the rest is judged by shape and content.
+# Page furniture is short; longer lines skip the patterns (and their cost on huge lines).
+MAX_PATTERN_CHARS = 1000
 JUNK = re.compile(
     r"^(?:advertisement|advertising|anzeige|publicidad|pubblicità|publicité|реклама|reklam|iklan|"
     r"sponsored(?: content)?|exit mobile version|skip to (?:main )?content|"
@@ -112,7 +114,8 @@ def features(text: str, joined: bool, function_words: frozenset[str]) -> Line:
         ends=bool(END.search(text)),
         function_share=share,
         bullet=bool(BULLET.match(text)),
-        junk=any(p.search(text) for p in (JUNK, BRACKETED, CAPTION, BOILERPLATE)),
+        junk=len(text) <= MAX_PATTERN_CHARS
+        and any(p.search(text) for p in (JUNK, BRACKETED, CAPTION, BOILERPLATE)),
         joined=joined,
     )
 
@@ -126,9 +129,14 @@ def is_prose(line: Line, has_function_words: bool) -> bool:
     return (line.size >= 8 and line.ends) or line.size >= 20
 
 
+def is_wall(text: str) -> bool:
+    """True for a line that closes the article: a comment heading, an author's bio heading."""
+    return len(text) <= MAX_PATTERN_CHARS and bool(WALL.match(text) or ABOUT.match(text))
+
+
 def weight(line: Line, prose: bool) -> float:
     """Contribution of a line to the body window: prose pays, everything else costs."""
-    if WALL.match(line.text) or ABOUT.match(line.text):
+    if is_wall(line.text):
         return -1e6
     if is_meta_line(line.text):
         return -8.0  # bylines and dates inside the body mark teaser cards of other stories

@@ -14,7 +14,6 @@ from briefgen.ingest.lines import (
     BREADCRUMB,
     BULLET,
     SENTENCE_END,
-    WALL,
     Line,
     belongs,
     best_window,
@@ -22,6 +21,7 @@ from briefgen.ingest.lines import (
     features,
     function_words,
     is_prose,
+    is_wall,
     split_lines,
     unclosed_quote,
     weight,
@@ -32,7 +32,6 @@ _COMMENT_FACTOR = 0.3  # how much a comment counts next to the article
 _WIDE_GAP = 8  # non-prose lines between two runs of prose that may separate two stories
 _RELATED = 0.25  # share of a run's words found in the article for it to count as the article
 _OPEN_QUOTES = "“«„"
-_CLOSE_QUOTES = "”»“"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,17 +112,34 @@ def _in_list(lines: Sequence[Line]) -> list[bool]:
     return out
 
 
-def _discount_comments(lines: Sequence[Line], prose: Sequence[bool], weights: list[float]) -> None:
-    """Prose below a comment-section heading that follows the article is readers' talk."""
+def _weights(lines: Sequence[Line], prose: Sequence[bool], fw: frozenset[str]) -> list[float]:
+    """Each line's weight for the body window, prose scaled by how much it shares the page topic."""
+    weights = [weight(line, p) for line, p in zip(lines, prose, strict=True)]
+    # The article's paragraphs talk about the same things; teasers and boilerplate do not.
+    recurring: Counter[str] = Counter()
+    for line, p in zip(lines, prose, strict=True):
+        if p:
+            recurring.update(content_words(line.text, fw))
+    for i, line in enumerate(lines):
+        if prose[i] and weights[i] > 0:
+            words = content_words(line.text, fw)
+            shared = sum(1 for w in words if recurring[w] >= 3) / len(words) if words else 0.0
+            weights[i] *= 0.4 + shared
+    return _discount_comments(lines, prose, weights)
+
+
+def _discount_comments(
+    lines: Sequence[Line], prose: Sequence[bool], weights: Sequence[float]
+) -> list[float]:
+    """Weights where prose below a comment heading after the article counts as readers' talk."""
     words_before = 0.0
     for i, line in enumerate(lines):
-        if WALL.match(line.text) and words_before >= _ARTICLE_WORDS:
-            for j in range(i + 1, len(lines)):
-                if weights[j] > 0:
-                    weights[j] *= _COMMENT_FACTOR
-            return
+        if is_wall(line.text) and words_before >= _ARTICLE_WORDS:
+            below = [w * _COMMENT_FACTOR if w > 0 else w for w in weights[i + 1 :]]
+            return [*weights[: i + 1], *below]
         if prose[i]:
             words_before += line.size
+    return list(weights)
 
 
 def _segments(prose: Sequence[bool], start: int, end: int) -> list[tuple[int, int, int]]:
@@ -181,19 +197,7 @@ def parse_dump(text: str) -> DumpParts:
     seen = Counter(line.text for line in lines)
     prose = [is_prose(line, bool(fw)) and seen[line.text] == 1 for line in lines]
     listed = _in_list(lines)
-    weights = [weight(line, p) for line, p in zip(lines, prose, strict=True)]
-    # The article's paragraphs talk about the same things; teasers and boilerplate do not.
-    recurring: Counter[str] = Counter()
-    for line, p in zip(lines, prose, strict=True):
-        if p:
-            recurring.update(content_words(line.text, fw))
-    for i, line in enumerate(lines):
-        if prose[i] and weights[i] > 0:
-            words = content_words(line.text, fw)
-            shared = sum(1 for w in words if recurring[w] >= 3) / len(words) if words else 0.0
-            weights[i] *= 0.4 + shared
-    _discount_comments(lines, prose, weights)
-    start, end = best_window(weights)
+    start, end = best_window(_weights(lines, prose, fw))
     start, end = _trim_segments(lines, prose, start, end, fw)
     if start == end:  # nothing reads like prose: keep the longest line as the body
         start = max(range(len(lines)), key=lambda i: lines[i].size)
@@ -218,7 +222,7 @@ def parse_dump(text: str) -> DumpParts:
     title = lines[title_at].text if title_at >= 0 else ""
     # A clean article file (headline on the first line, no page furniture) is all article:
     # there, runs of short lines are lists or tables, not menus.
-    clean = title_at == 0 and not any(line.junk or WALL.match(line.text) for line in lines)
+    clean = title_at == 0 and not any(line.junk or is_wall(line.text) for line in lines)
     if clean:
         start, end = 1, len(lines)
     # A list introduced by the last paragraph ("Tour dates:") belongs to it.
@@ -232,8 +236,26 @@ def parse_dump(text: str) -> DumpParts:
         if date is None and is_meta_line(line.text):
             date = find_date(line.text)
 
-    kept: list[str] = []
-    dropped_since_kept = False
+    keep = _keep_flags(lines, prose, listed, seen, start, end, title_at, clean, body_words, fw)
+    paragraphs = _join_paragraphs([lines[i].text for i in range(start, end)], keep)
+    return DumpParts(title=title, section=section, author=author, date=date, paragraphs=paragraphs)
+
+
+def _keep_flags(
+    lines: Sequence[Line],
+    prose: Sequence[bool],
+    listed: Sequence[bool],
+    seen: Counter[str],
+    start: int,
+    end: int,
+    title_at: int,
+    clean: bool,
+    body_words: Counter[str],
+    fw: frozenset[str],
+) -> list[bool]:
+    """For each line of the body window: does it belong to the article?"""
+    title = lines[title_at].text if title_at >= 0 else ""
+    flags: list[bool] = []
     for i in range(start, end):
         line = lines[i]
         keep = prose[i] or _keep_short(lines, i, prose, body_words, fw, title)
@@ -241,7 +263,7 @@ def parse_dump(text: str) -> DumpParts:
             # Keep standfirsts, subheads, lists and tables; drop only what looks like the
             # headline of another story dropped between two paragraphs.
             keep = not _foreign_headline(lines, prose, i, body_words, fw)
-        if not keep and kept and not dropped_since_kept and i > start:
+        if not keep and i > start and flags[-1]:
             keep = listed[i] or (
                 line.joined and not line.junk and _continues(lines[i - 1].text, line.text)
             )
@@ -249,11 +271,19 @@ def parse_dump(text: str) -> DumpParts:
             keep = False
         if keep and not clean and seen[line.text] > 1 and not prose[i]:
             keep = False  # repeated on the page: a caption, a teaser or the headline again
-        if not keep:
+        flags.append(keep)
+    return flags
+
+
+def _join_paragraphs(texts: Sequence[str], keep: Sequence[bool]) -> tuple[str, ...]:
+    """The kept lines as paragraphs; a quote left open before a dropped line continues after it."""
+    kept: list[str] = []
+    dropped_since_kept = False
+    for text, wanted in zip(texts, keep, strict=True):
+        if not wanted:
             dropped_since_kept = True
             continue
-        item = _as_markdown_item(line.text)
-        # A quote left open before a dropped line continues after it: keep it one paragraph.
+        item = _as_markdown_item(text)
         if (
             kept
             and dropped_since_kept
@@ -264,7 +294,7 @@ def parse_dump(text: str) -> DumpParts:
         else:
             kept.append(item)
         dropped_since_kept = False
-    return DumpParts(title=title, section=section, author=author, date=date, paragraphs=tuple(kept))
+    return tuple(kept)
 
 
 def _keep_short(
