@@ -67,7 +67,7 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
     from briefgen.config import Config
 
     config = _load_config(root, build_drafts=drafts, base_url=base_url)
-    assert isinstance(config, Config)
+    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     started = time.perf_counter()
     try:
         result = run_build(config, use_cache=not no_cache)
@@ -93,7 +93,7 @@ def check(root: Path) -> None:
     from briefgen.config import Config
 
     config = _load_config(root)
-    assert isinstance(config, Config)
+    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     result = build_site(config)
     errors, warnings = _print_diagnostics(result.diagnostics)
     click.echo(f"Checked {result.brief_count} briefs: {errors} error(s), {warnings} warning(s).",
@@ -112,7 +112,7 @@ def new(title: str, root: Path, day: str | None, tags: tuple[str, ...]) -> None:
     from briefgen.scaffold import new_brief
 
     config = _load_config(root)
-    assert isinstance(config, Config)
+    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
         when = dt.date.fromisoformat(day) if day else dt.date.today()
     except ValueError:
@@ -161,7 +161,7 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
     from briefgen.ingest import run_ingest
 
     config = _load_config(root)
-    assert isinstance(config, Config)
+    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
         when = dt.date.fromisoformat(day) if day else None
     except ValueError:
@@ -244,7 +244,7 @@ def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: 
     from briefgen.deploy import deploy as run_deploy
 
     config = _load_config(root)
-    assert isinstance(config, Config)
+    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
         result = run_deploy(config, remote=remote, branch=branch, message=message,
                             build_first=not no_build)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ class Config:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "root"}
 _POSITIVE_INTS = {"items_per_page", "related_count", "feed_items"}
+# Backslashes and drive letters mean other folders on Windows; the same site must build there.
+_WINDOWS_PATH = re.compile(r"\\|^[A-Za-z]:")
 _PATH_KEYS = {
     "content_dir", "briefs_dir", "articles_dir", "entities_file", "themes_dir",
     "output_dir", "cache_dir",
@@ -127,7 +130,8 @@ def _check_value(key: str, value: Any, rel: str, line: int, out: list[Diagnostic
         out.append(diag(rel, line, 1, "BG-CF004", "'workers' must be 0 (one per core) or more",
                         "for example: workers: 2"))
         return None
-    if key in _PATH_KEYS and (not value or Path(value).is_absolute() or ".." in Path(value).parts):
+    if key in _PATH_KEYS and (not value or Path(value).is_absolute() or ".." in Path(value).parts
+                              or _WINDOWS_PATH.search(value)):
         out.append(diag(rel, line, 1, "BG-CF004",
                         f"{key!r} must be a relative path inside the site folder",
                         f"for example: {key}: {default}"))

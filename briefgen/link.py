@@ -206,9 +206,9 @@ def _index_entities(
 ) -> tuple[dict[str, EntityInfo], dict[str, tuple[str, ...]], dict[str, str]]:
     """Merge names into entities (aliases, possessives, case, surnames) and index mentions."""
     canonical: dict[str, EntityDef] = {}
-    for item in defs:
-        for name in (item.name, *item.aliases):
-            canonical[_norm(name)] = item
+    for entry in defs:
+        for name in (entry.name, *entry.aliases):
+            canonical[_norm(name)] = entry
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     display: dict[str, Counter[str]] = defaultdict(Counter)
     per_brief: dict[str, list[str]] = {}

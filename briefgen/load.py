@@ -163,7 +163,7 @@ def load_briefs(
         if problem is not None:
             problems.append(problem)
             continue
-        assert source is not None
+        assert source is not None  # nosec B101 - read_source returns a file or a problem
         key = digest(source.path, source.data) if memo is not None else ""
         cached = memo.get(key) if memo is not None else None
         if cached is None:
@@ -333,7 +333,8 @@ class _Checker:
         if given:
             if not is_safe_slug(given):
                 self.error("slug", "BG-FM006", f"slug {given!r} is not a safe slug",
-                           f"use lowercase letters, digits and hyphens, e.g. slug: {slugify(given)}")
+                           "use lowercase letters, digits and hyphens, "
+                           f"e.g. slug: {slugify(given)}")
             return given
         stem = Path(self.rel).stem
         return slugify(_DATE_PREFIX.sub("", stem))

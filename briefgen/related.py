@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -23,15 +24,16 @@ U64 = npt.NDArray[np.uint64]
 
 # Bytes that end a word become a space; UTF-8 lead and continuation bytes stay word bytes.
 _BYTE_CLASSES = bytes(c if chr(c).isalnum() or c >= 128 else 32 for c in range(256)).lower()
-_UNICODE_BREAKS = ("\u2018", "\u2019", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026",
-                   "\u00a0", "\u00ab", "\u00bb")
+# Typographic quotes, dashes and spaces become plain spaces (read-only translation table).
+_UNICODE_BREAKS = MappingProxyType(str.maketrans(dict.fromkeys(
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0\u00ab\u00bb", " ")))
 _MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB,
                                       0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD))  # odd mixers
 _BYTE_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
 _BYTE_MASKS.setflags(write=False)
 _CHUNK_BYTES = 1 << 21
 _TABLE_BITS = 20  # 1M buckets: a few % of a 40,000-word vocabulary share one
-_BLOCK_ROWS = 1024  # rows of the similarity matrix held dense at once (1024 x N float32)
+_BLOCK_ROWS = 512  # rows per similarity block; three blocks (512 x N float32, twice) in flight
 _MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the product's cost
 _CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
@@ -222,10 +224,7 @@ def _dense_ids(hashes: U64) -> tuple[I64, int]:
 def _fold(text: str) -> str:
     """Lower case with typographic punctuation made plain, so bytes alone split words."""
     text = text.lower()
-    for mark in _UNICODE_BREAKS:
-        if mark in text:
-            text = text.replace(mark, " ")
-    return text
+    return text if text.isascii() else text.translate(_UNICODE_BREAKS)
 
 
 def _chunks(sizes: Sequence[int]) -> list[tuple[int, int]]:
@@ -336,14 +335,14 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     best = np.full((n, m), -2.0, dtype=np.float32)  # below any real score, so padding loses
     blocks = [(lo, min(lo + _BLOCK_ROWS, n)) for lo in range(0, n, _BLOCK_ROWS)]
     # The product is symmetric: each row block meets only itself and later rows and hands
-    # the later rows their share, which halves the work. A helper thread computes the next
-    # block's product (scipy and numpy release the GIL) while this one ranks the current.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        ahead = pool.submit(_strip, features, *blocks[0])
+    # the later rows their share, which halves the work. Two helper threads compute the next
+    # blocks' products (scipy and numpy release the GIL) while this one ranks the current.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ahead = [pool.submit(_strip, features, lo, hi) for lo, hi in blocks[:2]]
         for num, (lo, hi) in enumerate(blocks):
-            strip, sims = ahead.result()
-            if num + 1 < len(blocks):
-                ahead = pool.submit(_strip, features, *blocks[num + 1])
+            strip, sims = ahead.pop(0).result()
+            if num + 2 < len(blocks):
+                ahead.append(pool.submit(_strip, features, *blocks[num + 2]))
             pick = _best_columns(sims, m)
             cand[lo:hi], best[lo:hi] = _merge(
                 cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
@@ -461,6 +460,9 @@ def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
     ents = [[(e, names.get(e, e)) for e in sorted(set(d.entities), key=lambda e: (-ent_idf[e], e))]
             for d in docs]
     tags = [sorted(set(d.tags), key=lambda t: (-tag_idf[t], t)) for d in docs]
+    # Only where two entities share a name, or a tag equals a name, can a reason repeat.
+    repeats = [len({name for _, name in e} | set(t)) < len(e) + len(t)
+               for e, t in zip(ents, tags, strict=True)]
     ent_sets = [frozenset(d.entities) for d in docs]
     tag_sets = [frozenset(d.tags) for d in docs]
     out = []
@@ -469,7 +471,7 @@ def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
         for j, _ in row:
             shared = [name for e, name in ents[i] if e in ent_sets[j]]
             shared += [t for t in tags[i] if t in tag_sets[j]]
-            if len(set(shared)) < len(shared):  # a tag may repeat an entity's name
+            if repeats[i]:
                 shared = list(dict.fromkeys(shared))
             reasons.append(tuple((shared or _shared_terms(text, i, j))[:_MAX_REASONS]))
         out.append(reasons)

@@ -132,7 +132,7 @@ def render_pages(
         if problem is not None:
             problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
             continue
-        assert data is not None
+        assert data is not None  # nosec B101 - narrows the type for mypy
         done[page.path] = data
         if memo is not None:
             memo.put(keys[page.path], data)

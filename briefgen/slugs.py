@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from slugify import slugify as _slugify
@@ -10,8 +11,12 @@ _SAFE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 80
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(text: str, *, fallback: str = "brief") -> str:
-    """A readable ASCII slug ("İstanbul Holds…" -> "istanbul-holds"); never empty, never a path."""
+    """A readable ASCII slug ("İstanbul Holds…" -> "istanbul-holds"); never empty, never a path.
+
+    Memoised: the same tag and entity names are slugified for every page that shows them.
+    """
     slug = _slugify(text, max_length=MAX_SLUG, word_boundary=True, save_order=True)
     return slug if _SAFE.match(slug) else fallback
 

@@ -79,10 +79,11 @@ def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
     return [s for s in (slugify(t, fallback="tag") for t in brief.tags) if s in graph.tags]
 
 
-def brief_view(brief: Brief, graph: LinkGraph, body_html: str) -> dict[str, Any]:
-    """Everything a brief page shows."""
+def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
+               position: int | None = None) -> dict[str, Any]:
+    """Everything a brief page shows (``position``: the brief's index in ``graph.order``)."""
     order = graph.order
-    index = order.index(brief.slug)
+    index = order.index(brief.slug) if position is None else position
     newer = graph.briefs[order[index - 1]] if index > 0 else None
     older = graph.briefs[order[index + 1]] if index + 1 < len(order) else None
     entity_groups = []
@@ -171,11 +172,10 @@ def plan_pages(config: Config, graph: LinkGraph,
             "newer_path": index_path(number - 1) if number > 1 else "",
             "older_path": index_path(number + 1) if number < total else "",
         }))
-    for brief in briefs:
+    for position, brief in enumerate(briefs):
+        view = brief_view(brief, graph, bodies[brief.slug], position)
         pages.append(PageSpec(path=brief_path(brief.slug), template="brief.html",
-                              source=brief.path,
-                              view={"kind": "brief", **brief_view(brief, graph,
-                                                                  bodies[brief.slug])}))
+                              source=brief.path, view={"kind": "brief", **view}))
     pages.extend(_tag_pages(graph, cards, per_page))
     pages.extend(_entity_pages(graph, cards, per_page))
     pages.extend(_edition_pages(graph, cards))

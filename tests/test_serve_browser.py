@@ -137,7 +137,7 @@ def test_many_tabs_share_one_stream_and_all_update(browser: Any,
     context = browser.new_context()
     try:
         tabs = []
-        for _ in range(12):  # twice Chromium's six connections per host
+        for _ in range(8):  # more than Chromium's six connections per host
             tab = context.new_page()
             tab.goto(server.url + "briefs/short.html", wait_until="domcontentloaded")
             tabs.append(tab)

@@ -31,7 +31,9 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _find_first(text: str, names: list[EntityLink], done: set[str]) -> tuple[int, EntityLink] | None:
+def _find_first(
+    text: str, names: list[EntityLink], done: set[str]
+) -> tuple[int, EntityLink] | None:
     """The earliest whole-word mention of a not-yet-linked entity (longest name on a tie).
 
     Plain ``str.find`` per name instead of one compiled alternation: each brief has its own
@@ -57,7 +59,9 @@ def _find_first(text: str, names: list[EntityLink], done: set[str]) -> tuple[int
 
 def _link_entities(state: StateCore) -> None:
     env = state.env
-    links: tuple[EntityLink, ...] = tuple(env.get("entity_links", ())) if isinstance(env, dict) else ()
+    links: tuple[EntityLink, ...] = (
+        tuple(env.get("entity_links", ())) if isinstance(env, dict) else ()
+    )
     if not links:
         return
     names = sorted(links, key=lambda link: (-len(link.name), link.name))

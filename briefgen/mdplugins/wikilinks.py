@@ -1,4 +1,4 @@
-"""``[[slug]]`` and ``[[slug|label]]`` as an inline rule, rendered from a resolution table in env."""
+"""``[[slug]]`` and ``[[slug|label]]`` as an inline rule, rendered from a table in env."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def _render(
     table: dict[str, tuple[str, str]] = env.get("wikilinks", {}) if isinstance(env, dict) else {}
     found: Any = table.get(meta["target"])
     if found is None:
-        return f'<span class="wikilink-missing">{html.escape(meta["label"] or meta["target"])}</span>'
+        label = html.escape(meta["label"] or meta["target"])
+        return f'<span class="wikilink-missing">{label}</span>'
     url, title = found
     label = meta["label"] or title
     return f'<a class="wikilink" href="{html.escape(url)}">{html.escape(label)}</a>'

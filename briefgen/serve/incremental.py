@@ -36,6 +36,7 @@ from briefgen.write import check_paths
 _WIKI_TARGET = re.compile(r"\[\[([^\[\]\n|]*)")
 _LOAD_CODES = ("BG-FM", "BG-IO")  # what parsing one file reports; link errors come later
 _CHUNK = 50  # items between cancellation checks in the long loops
+_BRIEFS = brief_path("x").removesuffix("x.html")  # the folder of brief pages
 
 
 class Cancelled(Exception):
@@ -55,7 +56,7 @@ class Snapshot:
     pages: Mapping[str, PageSpec]
     files: Mapping[str, OutputFile]
     diagnostics: tuple[Diagnostic, ...]
-    listed_in: Mapping[str, tuple[str, ...]]  # slug -> listing pages whose view shows its card
+    listed_in: Mapping[str, tuple[str, ...]]  # brief page -> other pages showing that brief
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -106,12 +107,15 @@ def full_build(
         check()
         part = dataclasses.replace(graph, order=graph.order[start : start + _CHUNK])
         bodies.update(render_bodies(part, autolink=config.autolink_entities, memo=memo.bodies))
+    check()
     pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
+    check()
     theme = find_theme(config)
     env = make_env(theme)
     outputs, found = _render(env, pages, config, memo, template_fingerprints(env, theme), check)
     problems += found
     outputs += build_mod._static_files(theme.static_dirs())
+    check()
     outputs += build_mod._feeds(config, graph, bodies)
     outputs += build_mod._extras(config, graph)
     problems += check_paths(outputs)
@@ -175,9 +179,10 @@ def refresh_listings(before: Snapshot, after: Snapshot, slug: str) -> Edit:
     if old_card == new_card:
         return Edit(snapshot=after, changed=(), slug=slug)
     specs = []
-    for path in after.listed_in.get(slug, ()):
+    for path in after.listed_in.get(brief_path(slug), ()):
         spec = after.pages[path]
-        specs.append(dataclasses.replace(spec, view=_swap_card(spec.view, slug, new_card)))
+        specs.append(dataclasses.replace(
+            spec, view=_swap_card(spec.view, brief_path(slug), new_card)))
     outputs, found = render_pages(after.env, specs, site_view(after.config), after.config.root)
     new = dataclasses.replace(
         after, pages={**after.pages, **{s.path: s for s in specs}},
@@ -259,41 +264,41 @@ def _render(
     return outputs, problems
 
 
-def _is_card(value: Mapping[str, Any]) -> bool:
-    return "slug" in value and "summary" in value and "tags" in value and "path" in value
-
-
-def _card_slugs(value: object, found: set[str]) -> None:
-    if isinstance(value, Mapping):
-        if _is_card(value):
-            found.add(str(value["slug"]))
-            return
-        for item in value.values():
-            _card_slugs(item, found)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _card_slugs(item, found)
+def _brief_refs(view: object) -> set[str]:
+    """Brief page paths that a view shows a card, excerpt or link of."""
+    found: set[str] = set()
+    stack = [view]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:  # views are plain dicts and lists; exact checks are faster
+            path = value.get("path")
+            if type(path) is str and path.startswith(_BRIEFS) and "title" in value:
+                found.add(path)  # a card or link: its own chips never point at briefs
+                continue
+            stack.extend(v for v in value.values() if type(v) is dict or type(v) is list)
+        elif type(value) is list:
+            stack.extend(v for v in value if type(v) is dict or type(v) is list)
+    return found
 
 
 def _listings(pages: Iterable[PageSpec]) -> dict[str, tuple[str, ...]]:
-    """For each brief, the non-brief pages whose view holds its card."""
+    """For each brief page, the other non-brief pages whose view shows that brief."""
     index: dict[str, list[str]] = {}
     for page in pages:
         if page.template == "brief.html":
             continue
-        found: set[str] = set()
-        _card_slugs(page.view, found)
-        for slug in found:
-            index.setdefault(slug, []).append(page.path)
-    return {slug: tuple(paths) for slug, paths in index.items()}
+        for path in _brief_refs(page.view):
+            index.setdefault(path, []).append(page.path)
+    return {path: tuple(paths) for path, paths in index.items()}
 
 
-def _swap_card(value: Any, slug: str, new: Mapping[str, Any]) -> Any:
-    """A copy of view data with the card of ``slug`` replaced by ``new``."""
-    if isinstance(value, Mapping):
-        if _is_card(value) and value["slug"] == slug:
-            return dict(new)
-        return {k: _swap_card(v, slug, new) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_swap_card(v, slug, new) for v in value]
+def _swap_card(value: Any, path: str, new: Mapping[str, Any]) -> Any:
+    """A copy of view data where every entry about the brief at ``path`` (a card, an
+    excerpt, a link) takes the values it shares with the brief's new card."""
+    if type(value) is dict:
+        if value.get("path") == path and "title" in value:
+            return {k: new.get(k, v) for k, v in value.items()}
+        return {k: _swap_card(v, path, new) for k, v in value.items()}
+    if type(value) is list:
+        return [_swap_card(v, path, new) for v in value]
     return value

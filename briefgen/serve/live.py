@@ -132,6 +132,9 @@ class LiveSite:
                        + traceback.format_exc())
 
     def _handle(self, batch: Sequence[str]) -> None:
+        with self._lock:
+            if self._running_lazy:
+                self._cancel = True  # free the CPU for this change; the follow-up reruns
         config = self._config or Config(root=self.root)
         briefs_dir = PurePosixPath(config.briefs_dir)
         articles_dir = PurePosixPath(config.articles_dir)

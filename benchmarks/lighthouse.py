@@ -1,0 +1,113 @@
+"""Lighthouse scores (accessibility, best practices, SEO) for the sample digest and a brief.
+
+Builds the repository's sample content into a temporary folder, serves it over a local HTTP
+server, and runs Lighthouse with Debian's Chromium on the digest and one brief page:
+
+    npm ci --prefix benchmarks/node      # or: npm install --prefix benchmarks/node
+    python benchmarks/lighthouse.py [--min 95] [--page briefs/x.html]
+
+A benchmark, not a gate: Lighthouse needs ~20 s per page. Exit status 1 when a score is
+below --min.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = REPO / "benchmarks" / "node" / "node_modules" / ".bin" / "lighthouse"
+CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CATEGORIES = ("accessibility", "best-practices", "seo")
+CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
+
+
+def build_sample(into: Path) -> Path:
+    """The sample content built with a base_url, as it would be deployed; returns site/."""
+    sys.path.insert(0, str(REPO))
+    from briefgen.build import build
+    from briefgen.config import load_config
+
+    shutil.copytree(REPO / "content", into / "content")
+    if (REPO / "briefgen.yaml").exists():
+        shutil.copy(REPO / "briefgen.yaml", into / "briefgen.yaml")
+    build(load_config(into), use_cache=False)
+    return into / "site"
+
+
+def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A quiet local HTTP server for ``site``; returns it and its base URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Keep the benchmark's output to the scores."""
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def audit(url: str, out: Path) -> dict[str, object]:
+    """Run Lighthouse on ``url``; return the parsed JSON report."""
+    subprocess.run(
+        [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+         f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}",
+         "--form-factor=desktop", "--screenEmulation.disabled"],
+        check=True, env={**os.environ, "CHROME_PATH": CHROME}, timeout=300,
+    )
+    report: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return report
+
+
+def failed_audits(report: dict[str, object], category: str) -> list[str]:
+    """Titles of the audits that cost points in a category."""
+    audits = report["audits"]
+    refs = report["categories"][category]["auditRefs"]  # type: ignore[index]
+    lost = []
+    for ref in refs:
+        item = audits[ref["id"]]  # type: ignore[index]
+        if ref["weight"] and item["score"] is not None and item["score"] < 1:
+            lost.append(f"{ref['id']}: {item['title']}")
+    return lost
+
+
+def main() -> int:
+    """Build, serve, audit, print one line per page; non-zero when below --min."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--min", type=float, default=95.0, help="lowest acceptable score")
+    parser.add_argument("--page", default="", help="the brief page to audit (site path)")
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        print("Lighthouse is missing: npm ci --prefix benchmarks/node", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        site = build_sample(Path(tmp) / "sample")
+        brief = args.page or sorted(site.glob("briefs/*.html"))[0].relative_to(site).as_posix()
+        server, base = serve(site)
+        worst = 100.0
+        try:
+            for rel in ("index.html", brief):
+                report = audit(base + rel, Path(tmp) / "report.json")
+                scores = {c: round(100 * report["categories"][c]["score"])  # type: ignore[index]
+                          for c in CATEGORIES}
+                worst = min(worst, *scores.values())
+                print(f"{rel}: " + ", ".join(f"{c} {s}" for c, s in scores.items()))
+                for category in CATEGORIES:
+                    for lost in failed_audits(report, category):
+                        print(f"    {category}: {lost}")
+        finally:
+            server.shutdown()
+    return 0 if worst >= args.min else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
