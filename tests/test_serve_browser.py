@@ -125,7 +125,7 @@ def test_dropped_article_appears_in_the_index(browser: Any,
     assert page.locator(".card").count() == 3
     source = REPO / "content/articles/danube-barge-traffic-low-water.txt"
     shutil.copy(source, root / "content/articles" / source.name)
-    page.wait_for_function("document.querySelectorAll('.card').length === 4", timeout=9000)
+    page.wait_for_function("document.querySelectorAll('.card').length === 4", timeout=15000)
     assert page.evaluate("window.__marker") == "still the same page"
     assert list((root / "content/briefs").glob("*danube*.md"))
     page.close()

@@ -80,13 +80,22 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(_HASH_LINE.sub("", text, count=1).encode("utf-8")).hexdigest()
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Never writes ``&anchor``/``*alias``: a person edits these files, so equal values
+    (the date and ``retrieved``) are written out twice rather than linked."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def article_to_brief_text(
     article: Article, *, date: dt.date | None = None, retrieved: dt.date | None = None
 ) -> str:
     """The complete brief (front matter, ``ingest_hash`` and body) for an enriched article."""
     when = article.date or date or retrieved or dt.date(1970, 1, 1)
-    yaml_text = yaml.safe_dump(
+    yaml_text = yaml.dump(
         _front_matter(article, when, retrieved or when),
+        Dumper=_PlainDumper,
         allow_unicode=True,
         sort_keys=False,
         width=100,

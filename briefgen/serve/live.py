@@ -103,7 +103,7 @@ class LiveSite:
             self._cancel = True
             self._wake.notify_all()
         if self._thread.is_alive():
-            self._thread.join(timeout=60)
+            self._thread.join(timeout=10)
 
     def watched(self) -> list[tuple[Path, bool]]:
         """Folders to watch: the root itself (for briefgen.yaml) and the source folders."""
