@@ -90,7 +90,9 @@ def generate(dest: Path, count: int, seed: int = 7) -> Path:
     for index in range(count):
         name, text = brief_text(rng, topics, index, start)
         (folder / name).write_text(text, encoding="utf-8")
-    (dest / "briefgen.yaml").write_text("title: Synthetic Digest\nitems_per_page: 20\n")
+    # No search index: the Hugo side of the comparison has none either.
+    (dest / "briefgen.yaml").write_text(
+        "title: Synthetic Digest\nitems_per_page: 20\nsearch: false\n")
     return dest
 
 
