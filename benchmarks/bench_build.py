@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import generate  # noqa: E402
+from synth import generate
 
 HUGO_CONFIG = """\
 baseURL = "https://example.org/"
@@ -44,7 +44,8 @@ HUGO_LAYOUTS = {
         "</ul>{{ .Content }}<ul>{{ range .Params.tags }}<li><a href=\"{{ \"tags/\" | relURL }}"
         "{{ . | urlize }}/\">{{ . }}</a></li>{{ end }}</ul></article>{{ end }}\n",
     "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>"
-        "{{ $p := .Paginate .Pages }}{{ range $p.Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">"
+        "{{ $p := .Paginate .Pages }}{{ range $p.Pages }}<article><h2>"
+        "<a href=\"{{ .RelPermalink }}\">"
         "{{ .Title }}</a></h2><p>{{ .Params.summary }}</p></article>{{ end }}"
         "{{ template \"_internal/pagination.html\" . }}{{ end }}\n",
     "index.html": "{{ define \"main\" }}<h1>{{ .Site.Title }}</h1>"

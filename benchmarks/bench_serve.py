@@ -203,6 +203,10 @@ def bench_size(browser: Any, n: int, runs: int, pause: float, hugo: bool) -> Non
             ours = _summary("briefgen", measure(
                 page, folder / f"{target['date']}-{target['slug']}.md", runs, pause))
             page.close()
+            log = (work / "briefgen.log").read_text(encoding="utf-8", errors="replace")
+            # Follow-up full builds (related briefs, feeds) run once edits pause for 1 s;
+            # when one overlaps the next edit, that edit competes with it for the CPU.
+            print(f"  follow-up full builds during the run: {log.count('Rebuilt')}", flush=True)
         if not hugo:
             return
         folder = write_hugo_site(work / "hugo", briefs)

@@ -72,7 +72,7 @@ def brief_text(rng: random.Random, topics: list[dict[str, list[str]]], index: in
         f"  organizations: [{rng.choice(topic['organizations'])}]",
         f"  places: [{', '.join(rng.sample(topic['places'], 2))}]",
         "author: Bench Writer",
-        "source: {name: Example Wire, url: 'https://example.com/a/%d'}" % index,
+        f"source: {{name: Example Wire, url: 'https://example.com/a/{index}'}}",
         "---",
         "",
     ]
