@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from briefgen import __version__
-from briefgen.errors import BriefgenError, Diagnostic
+from briefgen.errors import BriefgenError, Diagnostic, diag
 
 ROOT_OPTION = click.option(
     "--root", "-C", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -73,6 +73,14 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
         result = run_build(config, use_cache=not no_cache)
     except BriefgenError as exc:
         _fail(exc, "Build")
+        return
+    except OSError as exc:
+        # The program's edge: a disk that fills or turns read-only outside the staged write
+        # (the .briefgen/ cache, say) is reported like any other problem, not as a traceback.
+        _fail(BriefgenError([diag(str(exc.filename or root), 0, 0, "BG-IO004",
+                                  f"cannot read or write: {exc.strerror or exc}",
+                                  "check free disk space and that the folder is writable")]),
+              "Build")
         return
     _print_diagnostics(result.diagnostics)
     elapsed = time.perf_counter() - started

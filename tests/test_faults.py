@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from briefgen.build import build
 from briefgen.config import load_config
 from briefgen.errors import BriefgenError
 from briefgen.load import SourceFile, parse_brief
 from briefgen.write import recover
-from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -248,3 +248,35 @@ def test_sigkill_during_ingest_leaves_no_half_brief(tmp_path: Path) -> None:
     assert max(counts) > 0, "the ingest never got far enough to write a brief"
     leftovers = sorted(p.name for p in out.glob(".*.tmp"))
     print(f"\nbriefs present after each kill: {counts}; temporary files left: {len(leftovers)}")
+
+
+@pytest.mark.xfail(reason="briefgen/build.py + briefgen/cache.py (not ours): an OSError while "
+                   "saving .briefgen/cache.pickle escapes build() as a raw OSError, so the CLI "
+                   "prints a traceback after the site was already written", strict=False)
+def test_full_disk_while_saving_the_cache_is_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefgen.cache
+
+    root = tmp_path / "root"
+    _small_site(root)
+
+    def no_space(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(briefgen.cache.pickle, "dump", no_space)
+    try:
+        build(load_config(root))
+    except BriefgenError as exc:
+        assert [d.code for d in exc.diagnostics] == ["BG-WR003"]
+    assert (root / "site" / "index.html").is_file()
+
+
+def test_cli_reports_a_failing_cache_write_without_traceback(tmp_path: Path) -> None:
+    """The CLI edge turns an OSError from outside the staged write into BG-IO004."""
+    root = tmp_path / "root"
+    _small_site(root)
+    (root / ".briefgen").write_text("a file where the cache folder should be")
+    result = subprocess.run([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
+                            capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1 and "[BG-IO004]" in result.stderr, result.stderr

@@ -19,16 +19,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 import pytest
 import yaml
+from conftest import FIXTURES, REPO, brief
 
 from briefgen.build import build
 from briefgen.config import load_config
 from briefgen.errors import BriefgenError
-from conftest import FIXTURES, REPO, brief
 
 HOSTILE = FIXTURES / "hostile"
 CASES: dict[str, dict[str, Any]] = yaml.safe_load((HOSTILE / "expected.yaml").read_text())
@@ -220,10 +220,12 @@ def check_tree(tmp_path: Path, root: Path, before: set[str]) -> None:
 class _Scanner(HTMLParser):
     """Collects markup that could run script in a browser."""
 
-    URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "data", "poster",
-                 "background", "srcset", "ping", "manifest", "codebase", "cite"}
-    FORBIDDEN = {"iframe", "frame", "object", "embed", "applet", "base", "svg", "math", "style",
-                 "template"}
+    URL_ATTRS: ClassVar[set[str]] = {
+        "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background",
+        "srcset", "ping", "manifest", "codebase", "cite"}
+    FORBIDDEN: ClassVar[set[str]] = {
+        "iframe", "frame", "object", "embed", "applet", "base", "svg", "math", "style",
+        "template"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -420,3 +422,32 @@ def test_no_alert_fires_in_chromium(browser: Any, hostile_site: Path) -> None:
     page.close()
     assert len(pages) > 20
     assert dialogs == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query", ["onerror", "script", "alert", "title"])
+def test_search_results_run_no_script(browser: Any, hostile_site: Path, query: str) -> None:
+    """Search shows hostile titles, summaries and excerpts as text (over HTTP, as deployed)."""
+    import functools
+    import http.server
+    import threading
+
+    if not (hostile_site / "pagefind" / "pagefind.js").is_file():
+        pytest.skip("the search index was not built")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(hostile_site))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign,assignment]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    dialogs: list[str] = []
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/search.html?q={query}")
+        page.wait_for_selector("#search-results li", timeout=15_000)
+        page.wait_for_timeout(500)
+        shown = page.locator("#search-results").inner_html()
+    finally:
+        page.close()
+        server.shutdown()
+    assert dialogs == []
+    assert "<img" not in shown and "<script" not in shown

@@ -423,3 +423,18 @@ def test_terminal_shows_each_error_once(tmp_path: Path) -> None:
     assert board.update([error, other]) is not None
     assert board.update([]) == []
     assert printed == [error.format(), other.format(), "All errors fixed."]
+
+
+def test_a_themes_folder_created_later_is_watched(live: tuple[Path, DevServer]) -> None:
+    from briefgen.theme import builtin_theme_dir
+
+    root, server = live
+    template = root / "themes/default/templates/tag.html"
+    template.parent.mkdir(parents=True)
+    time.sleep(0.3)  # the folder's creation is seen and the folder watched
+    text = (builtin_theme_dir() / "templates/tag.html").read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block main %}", "{% block main %}<p>LATER</p>"))
+    deadline = time.monotonic() + 8
+    while b"LATER" not in server.site.files()["tags/alpha.html"]:
+        assert time.monotonic() < deadline, "the new template was never noticed"
+        time.sleep(0.05)

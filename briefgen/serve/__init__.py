@@ -54,10 +54,15 @@ class DevServer:
                                         kwargs={"poll_interval": 0.2},
                                         name="briefgen-http", daemon=True)
         self._thread.start()
-        self.watcher = Watcher(self.site.root, self.site.watched(), self.site.handle,
+        self.watcher = Watcher(self.site.root, self.site.watched(), self._on_batch,
                                skip_dirs=self.site.skip_dirs(), poll=self._poll,
                                quiet=self._quiet, max_wait=self._max_wait)
         self.watcher.start()
+
+    def _on_batch(self, batch: tuple[str, ...]) -> None:
+        self.site.handle(batch)
+        if self.watcher is not None:  # source folders created since the start
+            self.watcher.watch(self.site.watched())
 
     def stop(self) -> None:
         """Stop watching, close every browser stream, stop serving and building."""
@@ -65,7 +70,8 @@ class DevServer:
             self.watcher.stop()
         self.hub.close()
         if self._server is not None:
-            self._server.shutdown()
+            if self._thread is not None and self._thread.is_alive():
+                self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -88,12 +94,12 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, open_browser
     # lets the thread pushing an edit to the browsers in sooner (this process is ours alone).
     sys.setswitchinterval(0.001)
     server = DevServer(root, host=host, port=port, poll=poll, follow=follow, echo=echo)
-    server.start()
-    echo(f"Serving {server.site.root} at {server.url} (Ctrl-C to stop)")
-    if open_browser:
-        webbrowser.open(server.url)
     stopped = threading.Event()
     try:
+        server.start()  # inside the try: Ctrl-C during the first build stops cleanly too
+        echo(f"Serving {server.site.root} at {server.url} (Ctrl-C to stop)")
+        if open_browser:
+            webbrowser.open(server.url)
         while not stopped.wait(1.0):  # a timed wait keeps Ctrl-C deliverable
             pass
     except KeyboardInterrupt:

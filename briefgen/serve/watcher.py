@@ -135,18 +135,26 @@ class Watcher:
         self._skip = tuple(skip_dirs)
         self._observer: BaseObserver = PollingObserver(timeout=0.25) if poll else Observer()
         self._debouncer = Debouncer(quiet, max_wait)
+        self._handler = _Handler(self.notify)
+        self._scheduled: set[tuple[str, bool]] = set()
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="briefgen-debounce", daemon=True)
 
     def start(self) -> None:
         """Start watching every existing folder (``(path, recursive)``)."""
-        handler = _Handler(self.notify)
-        for path, recursive in self._watch:
-            if path.is_dir():
-                self._observer.schedule(handler, str(path), recursive=recursive)
+        self.watch(self._watch)
         self._observer.start()
         self._thread.start()
+
+    def watch(self, folders: Sequence[tuple[Path, bool]]) -> None:
+        """Also watch these folders, those not watched yet that exist now (e.g. a ``themes/``
+        created after the server started)."""
+        for path, recursive in folders:
+            key = (str(path), recursive)
+            if key not in self._scheduled and path.is_dir():
+                self._observer.schedule(self._handler, str(path), recursive=recursive)
+                self._scheduled.add(key)
 
     def notify(self, raw: str, final: bool = False) -> None:
         """Take one changed path (also usable without watchdog, e.g. in tests)."""
