@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404 - runs git with fixed argument lists, never a shell
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +131,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _run(command: list[str], root: Path,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False,
+        return subprocess.run(command, cwd=root,  # nosec B603 - argv list, no shell capture_output=True, text=True, check=False,
                               timeout=GIT_TIMEOUT_SECONDS, env=env)
     except subprocess.TimeoutExpired as exc:
         raise _error(str(root), "BG-DP008",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
+import subprocess  # nosec B404 - runs the pagefind binary with a fixed argument list
 from pathlib import Path
 
 from briefgen.errors import Diagnostic, diag
@@ -34,7 +34,7 @@ def index_site(folder: Path, *, where: str = "site") -> list[Diagnostic]:
         return [_warning(where, "Pagefind is not installed")]
     command = [str(binary), "--site", str(folder), "--output-subdir", INDEX_DIR, "--silent"]
     try:
-        run = subprocess.run(command, capture_output=True, text=True, check=False,
+        run = subprocess.run(command,  # nosec B603 - argv list, no shell capture_output=True, text=True, check=False,
                              timeout=TIMEOUT_SECONDS, cwd=folder)
     except subprocess.TimeoutExpired:
         problem = f"Pagefind did not finish within {TIMEOUT_SECONDS} s"

@@ -252,7 +252,7 @@ def run_ingest(
         retrieved = (date or _file_date(path)) if articles else None
         for article in articles:
             when = article.date or retrieved
-            assert when is not None
+            assert when is not None  # nosec B101 - narrows the type for mypy only
             article = enrich(replace(article, title=article.title or path.stem))
             text = article_to_brief_text(article, date=when, retrieved=retrieved)
             target = _choose_path(

@@ -138,7 +138,7 @@ def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Di
             diag(source_file, 1, 0, "BG-IN006", "the note has neither a title nor a body"),
         )
     source = meta.get("source") if isinstance(meta.get("source"), Mapping) else {}
-    assert isinstance(source, Mapping)
+    assert isinstance(source, Mapping)  # nosec B101 - narrows the type for mypy only
     summary = meta.get("summary")
     return (
         Article(
