@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -202,10 +201,6 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "
                f"{len(report.failed)} failed.")
     sys.exit(0 if report.ok else 1)
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0", "false")
 
 
 @main.command()

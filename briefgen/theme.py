@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from jinja2 import pass_context
@@ -89,7 +88,3 @@ def make_env(theme: Theme) -> jinja2.Environment:
     env.globals["url"] = _url
     return env
 
-
-def template_globals(extra: dict[str, Any]) -> dict[str, Any]:
-    """Values shared by all templates (kept separate so render can hash them)."""
-    return dict(extra)
