@@ -39,7 +39,8 @@ class DevServer:
     @property
     def url(self) -> str:
         """The address the server listens on."""
-        assert self._server is not None, "start() first"
+        if self._server is None:
+            raise RuntimeError("the server is not started")
         host, port = self._server.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else host
         shown = f"[{host}]" if ":" in host else host

@@ -259,7 +259,8 @@ class LiveSite:
                 if self._stopping:
                     return
                 request, self._request = self._request, None
-                assert request is not None
+                if request is None:
+                    continue
                 self._running, self._cancel = True, False
                 self._running_lazy = request.due > 0
                 self._edited = {}
