@@ -131,8 +131,9 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _run(command: list[str], root: Path,
          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(command, cwd=root,  # nosec B603 - argv list, no shell capture_output=True, text=True, check=False,
-                              timeout=GIT_TIMEOUT_SECONDS, env=env)
+        # nosec B603 - an argument list, never a shell
+        return subprocess.run(command, cwd=root, capture_output=True, text=True,  # nosec B603
+                              check=False, timeout=GIT_TIMEOUT_SECONDS, env=env)
     except subprocess.TimeoutExpired as exc:
         raise _error(str(root), "BG-DP008",
                      f"{command[0]} {command[1]} did not finish within {GIT_TIMEOUT_SECONDS} s",

@@ -34,7 +34,8 @@ def index_site(folder: Path, *, where: str = "site") -> list[Diagnostic]:
         return [_warning(where, "Pagefind is not installed")]
     command = [str(binary), "--site", str(folder), "--output-subdir", INDEX_DIR, "--silent"]
     try:
-        run = subprocess.run(command,  # nosec B603 - argv list, no shell capture_output=True, text=True, check=False,
+        # nosec B603 - an argument list, never a shell
+        run = subprocess.run(command, capture_output=True, text=True, check=False,  # nosec B603
                              timeout=TIMEOUT_SECONDS, cwd=folder)
     except subprocess.TimeoutExpired:
         problem = f"Pagefind did not finish within {TIMEOUT_SECONDS} s"
