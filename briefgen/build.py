@@ -13,7 +13,7 @@ from briefgen import __version__, feeds, search
 from briefgen.cache import BuildCache, digest, input_manifest
 from briefgen.config import CONFIG_NAME, Config
 from briefgen.email import plan_emails
-from briefgen.errors import BriefgenError, Diagnostic
+from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile
@@ -122,8 +122,14 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     write_site(result.outputs, out_dir, finish=finish_stage)
     if use_cache:
         cache.brief_count = result.brief_count
-        # After a search warning, keep the memo but not the manifest: the next build retries.
-        cache.save("" if late else manifest)
+        try:
+            # After a search warning, keep the memo but not the manifest: the next build retries.
+            cache.save("" if late else manifest)
+        except OSError as exc:  # the site is written; only the next build's head start is lost
+            late.append(diag(str(config.path(config.cache_dir)), 0, 0, "BG-IO005",
+                             f"could not save the build cache: {exc.strerror or exc}",
+                             "the site was built; the next build starts cold",
+                             severity="warning"))
     if not late:
         return result
     return dataclasses.replace(result, diagnostics=tuple(sorted(

@@ -108,9 +108,13 @@ class BuildCache:
                 "bodies": self.bodies.entries, "pages": self.pages.entries,
                 "related": self.related.entries, "brief_count": self.brief_count}
         temp = self.folder / f"cache.pickle.{os.getpid()}.tmp"
-        with temp.open("wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, self.folder / "cache.pickle")
+        try:
+            with temp.open("wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.folder / "cache.pickle")
+        except OSError:
+            temp.unlink(missing_ok=True)
+            raise
         self.manifest = manifest
         gitignore = self.folder / ".gitignore"
         if not gitignore.exists():

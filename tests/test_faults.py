@@ -250,10 +250,7 @@ def test_sigkill_during_ingest_leaves_no_half_brief(tmp_path: Path) -> None:
     print(f"\nbriefs present after each kill: {counts}; temporary files left: {len(leftovers)}")
 
 
-@pytest.mark.xfail(reason="briefgen/build.py + briefgen/cache.py (not ours): an OSError while "
-                   "saving .briefgen/cache.pickle escapes build() as a raw OSError, so the CLI "
-                   "prints a traceback after the site was already written", strict=False)
-def test_full_disk_while_saving_the_cache_is_not_a_traceback(
+def test_full_disk_while_saving_the_cache_is_a_warning(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import briefgen.cache
 
@@ -264,19 +261,19 @@ def test_full_disk_while_saving_the_cache_is_not_a_traceback(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(briefgen.cache.pickle, "dump", no_space)
-    try:
-        build(load_config(root))
-    except BriefgenError as exc:
-        assert [d.code for d in exc.diagnostics] == ["BG-WR003"]
+    result = build(load_config(root))
+    assert [d.code for d in result.diagnostics if d.severity == "warning"] == ["BG-IO005"]
     assert (root / "site" / "index.html").is_file()
+    assert list((root / ".briefgen").glob("*.tmp")) == []
 
 
-def test_cli_reports_a_failing_cache_write_without_traceback(tmp_path: Path) -> None:
-    """The CLI edge turns an OSError from outside the staged write into BG-IO004."""
+def test_cli_warns_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    """A cache that cannot be written is a warning: the site itself was built."""
     root = tmp_path / "root"
     _small_site(root)
     (root / ".briefgen").write_text("a file where the cache folder should be")
     result = subprocess.run([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
                             capture_output=True, text=True, cwd=REPO, check=False, timeout=120)
     assert "Traceback" not in result.stderr
-    assert result.returncode == 1 and "[BG-IO004]" in result.stderr, result.stderr
+    assert result.returncode == 0 and "[BG-IO005]" in result.stderr, result.stderr
+    assert (root / "site" / "index.html").is_file()
