@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen import __version__, feeds, search
-from briefgen.cache import BuildCache, digest, input_manifest
-from briefgen.config import CONFIG_NAME, Config
+from briefgen import feeds, search
+from briefgen.cache import BuildCache, digest, site_manifest, unchanged_brief_count
+from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.link import LinkGraph, build_graph
@@ -82,17 +81,6 @@ def theme_fingerprint(theme: Theme) -> str:
                     for name, path in sorted(files.items())))
 
 
-def input_files(config: Config) -> list[Path]:
-    """Every file a build reads, for the no-change check."""
-    files = [config.root / CONFIG_NAME, config.path(config.entities_file)]
-    briefs = config.path(config.briefs_dir)
-    if briefs.is_dir():
-        files += sorted(briefs.rglob("*.md"))
-    for folder in find_theme(config).dirs:
-        files += sorted(p for p in folder.rglob("*") if p.is_file())
-    return files
-
-
 def build(config: Config, *, finish: Callable[[Path], None] | None = None,
           use_cache: bool = True) -> BuildResult:
     """Build and, when there is no error, write ``site/`` atomically; raise on errors.
@@ -100,13 +88,11 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     With ``use_cache``, results are kept in ``.briefgen/`` and reused; when no input changed
     since the last successful build and ``site/`` is there, nothing is done at all.
     """
+    if use_cache and (count := unchanged_brief_count(config)) is not None:
+        return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
-    manifest = input_manifest(input_files(config), repr((config, __version__,
-                                                         os.environ.get("SOURCE_DATE_EPOCH"))))
+    manifest = site_manifest(config)
     out_dir = config.path(config.output_dir)
-    if use_cache and cache.manifest == manifest and (out_dir / "index.html").is_file():
-        return BuildResult(outputs=(), diagnostics=(), brief_count=cache.brief_count,
-                           up_to_date=True)
     result = build_site(config, cache)
     if result.errors:
         raise BriefgenError(result.diagnostics)

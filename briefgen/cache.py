@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
+from briefgen.config import CONFIG_NAME, Config
 
 _FORMAT = f"briefgen-cache-3-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -111,7 +112,12 @@ class BuildCache:
         try:
             with temp.open("wb") as handle:
                 pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.folder / "cache.pickle")
+                os.replace(temp, self.folder / "cache.pickle")
+            # The manifest also sits in a small file of its own, so the no-change check
+            # need not unpickle the whole cache.
+            temp.write_text(json.dumps({"format": _FORMAT, "manifest": manifest,
+                                        "brief_count": self.brief_count}), encoding="utf-8")
+            os.replace(temp, self.folder / "manifest.json")
         except OSError:
             temp.unlink(missing_ok=True)
             raise
@@ -119,6 +125,17 @@ class BuildCache:
         gitignore = self.folder / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("*\n", encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> tuple[str, int]:
+    """The manifest and brief count of the last successful build, or ("", 0)."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "", 0
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        return "", 0
+    return str(data.get("manifest", "")), int(data.get("brief_count", 0))
 
 
 def input_manifest(files: list[Path], extra: str = "") -> str:
@@ -135,3 +152,28 @@ def input_manifest(files: list[Path], extra: str = "") -> str:
         hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
                       .encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
+
+
+def site_manifest(config: Config) -> str:
+    """A hash of every input of a build: settings, briefs, entities file and theme files."""
+    from briefgen.theme import find_theme  # jinja2 is imported there; only needed here
+
+    files = [config.root / CONFIG_NAME, config.path(config.entities_file)]
+    briefs = config.path(config.briefs_dir)
+    if briefs.is_dir():
+        files += sorted(briefs.rglob("*.md"))
+    for folder in find_theme(config).dirs:
+        files += sorted(p for p in folder.rglob("*") if p.is_file())
+    return input_manifest(files, repr((config, os.environ.get("SOURCE_DATE_EPOCH"))))
+
+
+def unchanged_brief_count(config: Config) -> int | None:
+    """The brief count when nothing changed since the last build and ``site/`` is there.
+
+    Cheap on purpose (file stats and a small JSON file): ``briefgen build`` runs it before
+    importing the rest of the pipeline, so a no-change build returns in a blink.
+    """
+    manifest, count = read_manifest(config.path(config.cache_dir))
+    if not manifest or not (config.path(config.output_dir) / "index.html").is_file():
+        return None
+    return count if manifest == site_manifest(config) else None

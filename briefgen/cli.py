@@ -62,12 +62,20 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
     The site is written to a staging folder and swapped in at the end, so a failed
     build leaves the previous site untouched.
     """
-    from briefgen.build import build as run_build
+    from briefgen.cache import unchanged_brief_count
     from briefgen.config import Config
 
     config = _load_config(root, build_drafts=drafts, base_url=base_url)
-    assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
+    assert isinstance(config, Config)  # nosec B101 - narrows the type for mypy only
     started = time.perf_counter()
+    if not no_cache and (count := unchanged_brief_count(config)) is not None:
+        # Checked before the pipeline is imported, so a no-change build is near instant.
+        out = config.path(config.output_dir)
+        click.echo(f"{out}/ is up to date ({count} briefs; nothing changed) in "
+                   f"{time.perf_counter() - started:.2f} s.")
+        return
+    from briefgen.build import build as run_build
+
     try:
         result = run_build(config, use_cache=not no_cache)
     except BriefgenError as exc:

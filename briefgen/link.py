@@ -9,12 +9,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from briefgen.cache import Memo, digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote
-from briefgen.related import Related, RelDoc, rank_related
 from briefgen.slugs import slugify
+
+if TYPE_CHECKING:
+    from briefgen.related import Related
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
@@ -305,6 +308,9 @@ def _rank(
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
     memo: Memo | None = None,
 ) -> dict[str, tuple[Related, ...]]:
+    # numpy and scipy load only when ranking runs, not for every command that imports link
+    from briefgen.related import RelDoc, rank_related
+
     docs = [
         RelDoc(
             id=b.slug, title=b.title, summary=b.summary, body=b.body,
