@@ -342,3 +342,14 @@ def test_person_written_brief_with_the_same_name_is_not_touched(tmp_path: Path) 
     (created,) = report.created
     assert created.name.endswith("-harbour-wall-2.md")
     assert mine.read_text(encoding="utf-8").endswith("Hand written.\n")
+
+
+def test_html_keeps_safe_links_as_markdown(tmp_path: Path) -> None:
+    source = Path(__file__).parent / "fixtures" / "ingest" / "links-and-script.html"
+    report = run_ingest([source], tmp_path)
+    assert report.ok and len(report.created) == 1
+    text = Path(report.created[0]).read_text(encoding="utf-8")
+    assert "[port authority](https://example.org/authority)" in text
+    assert "javascript:" not in text and "<script" not in text and "alert(1)" not in text
+    assert "Click here for the full report" in text
+    assert "Privacy" not in text
