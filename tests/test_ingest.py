@@ -353,3 +353,29 @@ def test_html_keeps_safe_links_as_markdown(tmp_path: Path) -> None:
     assert "javascript:" not in text and "<script" not in text and "alert(1)" not in text
     assert "Click here for the full report" in text
     assert "Privacy" not in text
+
+
+def test_hostile_feed_entries_are_sanitised(tmp_path: Path) -> None:
+    feed = tmp_path / "in" / "hostile.xml"
+    feed.parent.mkdir()
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>Port &lt;script&gt;alert(1)&lt;/script&gt; reopens</title>"
+        "<link>javascript:alert(1)</link><pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate>"
+        "<description><![CDATA[<p>The harbour reopened on Monday after three weeks of repairs"
+        " to its breakwater, the port authority said.</p><script>alert(2)</script>"
+        '<img src=x onerror="alert(3)"><p>See <a href="javascript:alert(4)">this</a> and '
+        '<a href="https://example.org/r">the report</a> on the repairs and their cost.</p>'
+        "<iframe src=\"https://evil.example\"></iframe>]]></description></item>"
+        "</channel></rss>", encoding="utf-8")
+    report = run_ingest([feed], tmp_path / "out")
+    assert len(report.created) == 1
+    text = Path(report.created[0]).read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    for bad in ("<script", "alert(2)", "onerror", "javascript:", "<iframe", "alert(4)"):
+        assert bad not in body, bad
+    assert "harbour reopened" in body and "the report on the repairs" in body
+    brief = yaml.safe_load(front)
+    # The title is plain text (the theme escapes it); a javascript: link is no source URL.
+    assert brief["title"] == "Port <script>alert(1)</script> reopens"
+    assert not brief.get("source", {}).get("url", "").startswith("javascript")
