@@ -15,7 +15,7 @@ from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
-from briefgen.model import OutputFile
+from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import default_workers
 from briefgen.render import render_bodies, render_pages
 from briefgen.theme import Theme, find_theme, make_env
@@ -38,13 +38,27 @@ class BuildResult:
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
 
-def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
-    """Gather everything in memory; nothing is written here.
+def _never() -> None:
+    """The default cancellation check: never cancel."""
 
-    With a ``cache``, unchanged inputs reuse earlier results; the output is the same.
-    """
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gathered:
+    """Everything a build knows before it renders pages: the shared first half of a build."""
+
+    graph: LinkGraph
+    bodies: dict[str, str]
+    pages: list[PageSpec]
+    theme: Theme
+    brief_count: int
+    problems: list[Diagnostic]
+
+
+def gather(config: Config, memo: BuildCache, *, workers: int = 1,
+           check: Callable[[], None] = _never, chunk: int = 0) -> Gathered:
+    """Load, link, render bodies and plan pages. ``check`` runs between steps (and between
+    body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it."""
     root = config.root
-    memo = cache or BuildCache()
     problems: list[Diagnostic] = []
     paths, found = find_brief_files(config.path(config.briefs_dir), root)
     problems += found
@@ -53,25 +67,49 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     published = [b for b in briefs if config.build_drafts or not b.draft]
     entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
     problems += found
+    check()
     graph, found = build_graph(published, entity_defs, related_count=config.related_count,
                                half_life_days=config.related_half_life_days, memo=memo.related)
     problems += found
-    workers = config.workers or default_workers()
-    bodies = render_bodies(graph, autolink=config.autolink_entities, memo=memo.bodies,
-                           workers=workers)
+    bodies: dict[str, str] = {}
+    step = chunk or max(1, len(graph.order))
+    for start in range(0, len(graph.order), step):
+        check()
+        part = dataclasses.replace(graph, order=graph.order[start : start + step])
+        bodies.update(render_bodies(part, autolink=config.autolink_entities, memo=memo.bodies,
+                                    workers=workers))
+    check()
     pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
-    theme = find_theme(config)
-    outputs, found = render_pages(make_env(theme), pages, site_view(config), root,
-                                  memo=memo.pages, fingerprint=theme_fingerprint(theme),
-                                  theme=theme, workers=workers)
+    return Gathered(graph=graph, bodies=bodies, pages=pages, theme=find_theme(config),
+                    brief_count=len(published), problems=problems)
+
+
+def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
+    """Everything but the rendered pages: theme assets, feeds, index.json, sitemap, extras."""
+    return (_static_files(gathered.theme.static_dirs())
+            + _feeds(config, gathered.graph, gathered.bodies)
+            + _extras(config, gathered.graph))
+
+
+def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
+    """Gather everything in memory; nothing is written here.
+
+    With a ``cache``, unchanged inputs reuse earlier results; the output is the same.
+    """
+    memo = cache or BuildCache()
+    workers = config.workers or default_workers()
+    done = gather(config, memo, workers=workers)
+    problems = list(done.problems)
+    outputs, found = render_pages(make_env(done.theme), done.pages, site_view(config),
+                                  config.root, memo=memo.pages,
+                                  fingerprint=theme_fingerprint(done.theme),
+                                  theme=done.theme, workers=workers)
     problems += found
-    outputs += _static_files(theme.static_dirs())
-    outputs += _feeds(config, graph, bodies)
-    outputs += _extras(config, graph)
+    outputs += other_outputs(config, done)
     problems += check_paths(outputs)
     return BuildResult(outputs=tuple(sorted(outputs, key=lambda o: o.path)),
                        diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
-                       brief_count=len(published))
+                       brief_count=done.brief_count)
 
 
 def theme_fingerprint(theme: Theme) -> str:

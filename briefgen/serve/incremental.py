@@ -23,14 +23,13 @@ from jinja2 import meta
 from briefgen import build as build_mod
 from briefgen.cache import BuildCache, digest
 from briefgen.config import Config
-from briefgen.email import plan_emails
 from briefgen.errors import Diagnostic
-from briefgen.link import LinkGraph, build_graph
-from briefgen.load import SourceFile, find_brief_files, load_briefs, load_entity_defs, parse_brief
+from briefgen.link import LinkGraph
+from briefgen.load import SourceFile, parse_brief
 from briefgen.model import Brief, OutputFile, PageSpec
 from briefgen.render import render_bodies, render_pages
-from briefgen.theme import Theme, find_theme, make_env
-from briefgen.views import brief_path, brief_view, card, plan_pages, site_view
+from briefgen.theme import Theme, make_env
+from briefgen.views import brief_path, brief_view, card, site_view
 from briefgen.write import check_paths
 
 _WIKI_TARGET = re.compile(r"\[\[([^\[\]\n|]*)")
@@ -88,36 +87,18 @@ def full_build(
 
     ``check`` is called between steps and may raise ``Cancelled`` to abandon the build.
     """
-    root = config.root
     memo = cache or (previous.cache if previous is not None else BuildCache())
-    problems: list[Diagnostic] = []
-    paths, found = find_brief_files(config.path(config.briefs_dir), root)
-    problems += found
-    briefs, found = load_briefs(paths, root, memo.briefs)
-    problems += found
-    published = [b for b in briefs if config.build_drafts or not b.draft]
-    entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
-    problems += found
+    # The same first half as `briefgen build`; workers stay off because this process has
+    # threads (forking it is unsafe), and bodies come in chunks so a newer edit can cancel.
+    done = build_mod.gather(config, memo, workers=1, check=check, chunk=_CHUNK)
+    graph, bodies, pages, theme = done.graph, done.bodies, done.pages, done.theme
+    problems = list(done.problems)
     check()
-    graph, found = build_graph(published, entity_defs, related_count=config.related_count,
-                               half_life_days=config.related_half_life_days, memo=memo.related)
-    problems += found
-    bodies: dict[str, str] = {}
-    for start in range(0, len(graph.order), _CHUNK):
-        check()
-        part = dataclasses.replace(graph, order=graph.order[start : start + _CHUNK])
-        bodies.update(render_bodies(part, autolink=config.autolink_entities, memo=memo.bodies))
-    check()
-    pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
-    check()
-    theme = find_theme(config)
     env = make_env(theme)
     outputs, found = _render(env, pages, config, memo, template_fingerprints(env, theme), check)
     problems += found
-    outputs += build_mod._static_files(theme.static_dirs())
     check()
-    outputs += build_mod._feeds(config, graph, bodies)
-    outputs += build_mod._extras(config, graph)
+    outputs += build_mod.other_outputs(config, done)
     problems += check_paths(outputs)
     for kind in (memo.briefs, memo.bodies, memo.pages, memo.related):
         kind.compact()  # in memory for hours: keep only what this build used
