@@ -8,12 +8,12 @@ import pytest
 
 from briefgen.load import (
     SourceFile,
-    auto_summary,
     check_duplicates,
     find_brief_files,
     load_briefs,
     parse_brief,
 )
+from briefgen.validate import auto_summary
 
 
 def parse(text: str | bytes, path: str = "content/briefs/x.md"):
