@@ -5,25 +5,12 @@ from __future__ import annotations
 import resource
 import socket
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from conftest import brief
-from test_serve import _files, _raw_request, _read_until, _sse_connect
+from test_serve import _raw_request, _read_until, _sse_connect, live  # noqa: F401 - fixture
 
 from briefgen.serve import DevServer
-
-
-@pytest.fixture
-def stressed(make_site: Callable[..., Path]) -> Iterator[tuple[Path, DevServer]]:
-    root = make_site(_files())
-    server = DevServer(root, port=0, echo=lambda text: None, follow_up_delay=0.2)
-    server.start()
-    try:
-        yield root, server
-    finally:
-        server.stop()
 
 
 def _read_within(sock: socket.socket, needle: bytes, buffer: bytearray, deadline: float) -> None:
@@ -52,14 +39,14 @@ def _send(url: str, payload: bytes) -> bytes:
     return data
 
 
-def test_listens_on_loopback_by_default(stressed: tuple[Path, DevServer]) -> None:
-    _, server = stressed
+def test_listens_on_loopback_by_default(live: tuple[Path, DevServer]) -> None:
+    _, server = live
     assert server.url.startswith("http://127.0.0.1:")
 
 
 def test_malformed_and_oversized_requests_do_not_break_it(
-        stressed: tuple[Path, DevServer]) -> None:
-    _, server = stressed
+        live: tuple[Path, DevServer]) -> None:
+    _, server = live
     for payload in (b"\x00\xff\xfe garbage\r\n\r\n", b"GET\r\n\r\n", b"BREW /pot HTTP/1.1\r\n\r\n",
                     b"GET /" + b"a" * 70_000 + b" HTTP/1.0\r\n\r\n",
                     b"GET / HTTP/1.0\r\n" + b"X-Big: " + b"b" * 70_000 + b"\r\n\r\n",
@@ -73,8 +60,8 @@ def test_malformed_and_oversized_requests_do_not_break_it(
     assert ok.startswith(b"HTTP/1.0 200")
 
 
-def test_hundred_clients_and_a_change_storm(stressed: tuple[Path, DevServer]) -> None:
-    root, server = stressed
+def test_hundred_clients_and_a_change_storm(live: tuple[Path, DevServer]) -> None:
+    root, server = live
     clients = [_sse_connect(server.url) for _ in range(100)]
     buffers = [bytearray() for _ in clients]
     try:
