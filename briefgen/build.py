@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen import feeds, search
-from briefgen.cache import BuildCache, digest, site_manifest, unchanged_brief_count
+from briefgen.cache import BuildCache, digest, folder_id, site_manifest, unchanged_brief_count
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
@@ -17,10 +17,10 @@ from briefgen.link import LinkGraph, build_graph
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import default_workers
-from briefgen.render import render_bodies, render_pages
+from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env
 from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
-from briefgen.write import check_paths, write_site
+from briefgen.write import check_paths, staging, write_files
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +30,7 @@ class BuildResult:
     outputs: tuple[OutputFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     brief_count: int
+    file_count: int = 0  # files written (``outputs`` holds them only for in-memory builds)
     up_to_date: bool = False  # nothing changed since the last build: nothing was written
 
     @property
@@ -62,7 +63,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     problems: list[Diagnostic] = []
     paths, found = find_brief_files(config.path(config.briefs_dir), root)
     problems += found
-    briefs, found = load_briefs(paths, root, memo.briefs)
+    briefs, found = load_briefs(paths, root, memo.briefs, workers=workers)
     problems += found
     published = [b for b in briefs if config.build_drafts or not b.draft]
     entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
@@ -108,6 +109,7 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     outputs += other_outputs(config, done)
     problems += check_paths(outputs)
     return BuildResult(outputs=tuple(sorted(outputs, key=lambda o: o.path)),
+                       file_count=len(outputs),
                        diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
                        brief_count=done.brief_count)
 
@@ -123,29 +125,45 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
           use_cache: bool = True) -> BuildResult:
     """Build and, when there is no error, write ``site/`` atomically; raise on errors.
 
-    With ``use_cache``, results are kept in ``.briefgen/`` and reused; when no input changed
-    since the last successful build and ``site/`` is there, nothing is done at all.
+    Pages are rendered straight into a staging folder that replaces ``site/`` at the end.
+    With ``use_cache``, results are kept in ``.briefgen/`` and reused: a page whose inputs
+    are unchanged is linked from the previous ``site/`` instead of rendered, and when no
+    input changed at all and ``site/`` is there, nothing is done.
     """
     if use_cache and (count := unchanged_brief_count(config)) is not None:
         return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
     manifest = site_manifest(config)
     out_dir = config.path(config.output_dir)
-    result = build_site(config, cache)
-    if result.errors:
-        raise BriefgenError(result.diagnostics)
+    workers = config.workers or default_workers()
+    done = gather(config, cache, workers=workers)
+    problems = list(done.problems)
+    others = other_outputs(config, done)
+    problems += check_paths([OutputFile(path=p.path, data=b"", source=p.source or p.template)
+                             for p in done.pages] + others)
+    if any(d.severity == "error" for d in problems):
+        raise BriefgenError(sorted(problems, key=Diagnostic.sort_key))
+    previous = cache.previous_site(out_dir)
     late: list[Diagnostic] = []
-
-    def finish_stage(stage: Path) -> None:
+    with staging(out_dir) as stage:
+        record, found = render_to_folder(
+            done.theme, done.pages, site_view(config), config.root, stage,
+            fingerprint=theme_fingerprint(done.theme), previous=previous, known=cache.outputs,
+            workers=workers)
+        if found:
+            raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))
+        record.update(write_files(stage, others, previous=previous, known=cache.outputs))
         # The index is built inside the staging folder, so search and pages swap in together.
         if config.search:
             late.extend(search.index_site(stage, where=config.output_dir))
         if finish is not None:
             finish(stage)
-
-    write_site(result.outputs, out_dir, finish=finish_stage)
+    result = BuildResult(outputs=(), file_count=len(record), brief_count=done.brief_count,
+                         diagnostics=tuple(sorted(problems + late, key=Diagnostic.sort_key)))
     if use_cache:
         cache.brief_count = result.brief_count
+        cache.outputs = record
+        cache.site_id = folder_id(out_dir)
         try:
             # After a search warning, keep the memo but not the manifest: the next build retries.
             cache.save("" if late else manifest)
@@ -154,10 +172,9 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
                              f"could not save the build cache: {exc.strerror or exc}",
                              "the site was built; the next build starts cold",
                              severity="warning"))
-    if not late:
-        return result
-    return dataclasses.replace(result, diagnostics=tuple(sorted(
-        (*result.diagnostics, *late), key=Diagnostic.sort_key)))
+            result = dataclasses.replace(result, diagnostics=tuple(sorted(
+                problems + late, key=Diagnostic.sort_key)))
+    return result
 
 
 def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:

@@ -20,7 +20,7 @@ from typing import Any
 from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
 
-_FORMAT = f"briefgen-cache-3-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+_FORMAT = f"briefgen-cache-4-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -78,6 +78,10 @@ class BuildCache:
     related: Memo = field(default_factory=Memo)
     manifest: str = ""
     brief_count: int = 0
+    # The files of the site this cache last wrote, as path -> (input hash, size), and that
+    # site folder's identity (inode, mtime): a file is reused only from that very folder.
+    outputs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    site_id: tuple[int, int] = (0, 0)
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
@@ -92,22 +96,32 @@ class BuildCache:
             return cache
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return cache
-        for name in ("briefs", "bodies", "pages", "related"):
+        for name in ("briefs", "bodies", "related"):
             getattr(cache, name).entries = data.get(name, {})
         cache.manifest = data.get("manifest", "")
         cache.brief_count = data.get("brief_count", 0)
+        cache.outputs = data.get("outputs", {})
+        cache.site_id = data.get("site_id", (0, 0))
         return cache
 
+    def previous_site(self, out_dir: Path) -> Path | None:
+        """``out_dir`` if it is still the folder this cache's ``outputs`` describe."""
+        return out_dir if self.outputs and folder_id(out_dir) == self.site_id else None
+
     def save(self, manifest: str) -> None:
-        """Write the cache atomically, keeping only what this build used."""
+        """Write the cache atomically, keeping only what this build used.
+
+        Rendered pages are not kept here (they are in ``site/``; ``outputs`` records them).
+        """
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        for memo in (self.briefs, self.bodies, self.pages, self.related):
+        for memo in (self.briefs, self.bodies, self.related):
             memo.compact()
         data = {"format": _FORMAT, "manifest": manifest, "briefs": self.briefs.entries,
-                "bodies": self.bodies.entries, "pages": self.pages.entries,
-                "related": self.related.entries, "brief_count": self.brief_count}
+                "bodies": self.bodies.entries, "related": self.related.entries,
+                "brief_count": self.brief_count, "outputs": self.outputs,
+                "site_id": self.site_id}
         temp = self.folder / f"cache.pickle.{os.getpid()}.tmp"
         try:
             with temp.open("wb") as handle:
@@ -125,6 +139,15 @@ class BuildCache:
         gitignore = self.folder / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("*\n", encoding="utf-8")
+
+
+def folder_id(path: Path) -> tuple[int, int]:
+    """A folder's (inode, modification time): it changes when the folder is replaced."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_ino, stat.st_mtime_ns)
 
 
 def read_manifest(folder: Path) -> tuple[str, int]:

@@ -96,7 +96,7 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
         click.echo(f"{out}/ is up to date ({result.brief_count} briefs; nothing changed) "
                    f"in {elapsed:.2f} s.")
         return
-    click.echo(f"Built {result.brief_count} briefs into {out}/ ({len(result.outputs)} files) "
+    click.echo(f"Built {result.brief_count} briefs into {out}/ ({result.file_count} files) "
                f"in {elapsed:.2f} s. Open {out / 'index.html'}")
 
 

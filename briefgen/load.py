@@ -10,6 +10,7 @@ from briefgen.cache import Memo, digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.frontmatter import FrontMatterError, split
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
+from briefgen.parallel import fork_map
 from briefgen.validate import CONTROL_CHARS, Checker, control_in, line_at
 from briefgen.yamlpos import load_yaml, top_key_lines
 
@@ -135,14 +136,16 @@ def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
 
 
 def load_briefs(
-    paths: Sequence[Path], root: Path, memo: Memo | None = None
+    paths: Sequence[Path], root: Path, memo: Memo | None = None, *, workers: int = 1,
 ) -> tuple[list[Brief], list[Diagnostic]]:
     """Read and parse every path; return the good briefs and all problems.
 
-    ``memo`` caches parse results by the file's path and bytes.
+    ``memo`` caches parse results by the file's path and bytes. With ``workers`` > 1 the
+    files that need parsing are parsed in worker processes.
     """
-    briefs: list[Brief] = []
+    results: list[tuple[Brief | None, tuple[Diagnostic, ...]] | None] = []
     problems: list[Diagnostic] = []
+    todo: list[tuple[int, str, SourceFile]] = []
     for path in paths:
         source, problem = read_source(path, root)
         if problem is not None:
@@ -152,10 +155,17 @@ def load_briefs(
         key = digest(source.path, source.data) if memo is not None else ""
         cached = memo.get(key) if memo is not None else None
         if cached is None:
-            cached = parse_brief(source)
-            if memo is not None:
-                memo.put(key, cached)
-        brief, found = cached
+            todo.append((len(results), key, source))
+        results.append(cached)
+    parsed = fork_map(parse_brief, [source for _, _, source in todo], workers)
+    for (index, key, _), result in zip(todo, parsed, strict=True):
+        results[index] = result
+        if memo is not None:
+            memo.put(key, result)
+    briefs: list[Brief] = []
+    for slot in results:
+        assert slot is not None  # nosec B101 - every slot was filled above
+        brief, found = slot
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)

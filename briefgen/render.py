@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markdown_it import MarkdownIt
 
 from briefgen.cache import Memo, digest, json_digest
 from briefgen.errors import Diagnostic, diag
@@ -16,10 +17,11 @@ from briefgen.link import LinkGraph
 from briefgen.markdown import make_markdown, render_body
 from briefgen.mdplugins.entitylinks import EntityLink
 from briefgen.model import Brief, OutputFile, PageSpec
-from briefgen.parallel import map_chunks
+from briefgen.parallel import fork_map
 from briefgen.slugs import relative_url
-from briefgen.theme import Theme, make_env
+from briefgen.theme import Theme, finish_page, make_env, reset_memo
 from briefgen.views import brief_path, entity_path
+from briefgen.write import link_file, make_folders, put_file, reusable
 
 
 def render_bodies(
@@ -45,8 +47,16 @@ def render_bodies(
                 bodies[slug] = cached
                 continue
         jobs.append((slug, brief.path, brief.body, wikilinks, entity_links, targets))
-    for slug, html in zip([j[0] for j in jobs],
-                          map_chunks(_render_body_chunk, None, jobs, workers), strict=True):
+    mds: list[MarkdownIt] = []  # one per process, made on first use
+
+    def one(job: _BodyJob) -> str:
+        if not mds:
+            mds.append(make_markdown())
+        slug, path, body, wikilinks, entity_links, targets = job
+        return render_body(mds[0], body, wikilinks=wikilinks, entity_links=entity_links,
+                           resolve_md=_md_resolver(slug, path, dict(targets)))
+
+    for slug, html in zip([j[0] for j in jobs], fork_map(one, jobs, workers), strict=True):
         bodies[slug] = html
         if memo is not None:
             memo.put(keys[slug], html)
@@ -55,15 +65,6 @@ def render_bodies(
 
 _BodyJob = tuple[str, str, str, dict[str, tuple[str, str]], tuple[EntityLink, ...],
                  tuple[tuple[str, str], ...]]
-
-
-def _render_body_chunk(_context: None, jobs: Sequence[_BodyJob]) -> list[str]:
-    md = make_markdown()
-    out = []
-    for slug, path, body, wikilinks, entity_links, targets in jobs:
-        out.append(render_body(md, body, wikilinks=wikilinks, entity_links=entity_links,
-                               resolve_md=_md_resolver(slug, path, dict(targets))))
-    return out
 
 
 def _wikilink_table(brief: Brief, graph: LinkGraph) -> dict[str, tuple[str, str]]:
@@ -110,6 +111,7 @@ def render_pages(
     unchanged since the last build is taken from the cache instead of rendered again.
     With ``theme`` and ``workers`` > 1, pages are rendered in worker processes.
     """
+    reset_memo(env)  # remembered cards hold view data, which may have changed since
     done: dict[str, bytes] = {}
     keys: dict[str, str] = {}
     todo: list[PageSpec] = []
@@ -123,10 +125,8 @@ def render_pages(
                 done[page.path] = cached
                 continue
         todo.append(page)
-    if theme is not None and workers > 1:
-        results = map_chunks(_render_chunk_in_worker, (theme, site, root), todo, workers)
-    else:
-        results = _render_chunk(env, site, root, todo)
+    results = fork_map(lambda page: _render_one(env, site, root, page), todo,
+                       workers if theme is not None else 1)
     problems: dict[tuple[str, int, str], Diagnostic] = {}
     for page, (data, problem) in zip(todo, results, strict=True):
         if problem is not None:
@@ -144,23 +144,53 @@ def render_pages(
 _Rendered = tuple[bytes | None, Diagnostic | None]
 
 
-def _render_chunk_in_worker(
-    context: tuple[Theme, Mapping[str, Any], Path], pages: Sequence[PageSpec]
-) -> list[_Rendered]:
-    theme, site, root = context
-    return _render_chunk(make_env(theme), site, root, pages)
+def render_to_folder(
+    theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any], root: Path,
+    stage: Path, *, fingerprint: str, previous: Path | None = None,
+    known: Mapping[str, tuple[str, int]] | None = None, workers: int = 1,
+) -> tuple[dict[str, tuple[str, int]], list[Diagnostic]]:
+    """Render every page straight into the folder ``stage``; return each page's record
+    (hash of its inputs, size) and the template problems.
 
+    A page whose record in ``known`` (the last build's) has the same input hash is linked
+    from the ``previous`` site instead of rendered. Worker processes inherit the pages and
+    write the files themselves, so no view data or page bytes are copied between processes.
+    """
+    site_key = json_digest(site)
+    known = known or {}
+    make_folders(stage, (p.path for p in pages))
+    envs: list[jinja2.Environment] = []  # one per process, made on first use
 
-def _render_chunk(env: jinja2.Environment, site: Mapping[str, Any], root: Path,
-                  pages: Sequence[PageSpec]) -> list[_Rendered]:
-    return [_render_one(env, site, root, page) for page in pages]
+    def one(page: PageSpec) -> tuple[str, int, Diagnostic | None]:
+        key = digest(fingerprint, site_key, page.path, page.template, json_digest(page.view))
+        old_key, old_size = known.get(page.path, ("", -1))
+        old = reusable(previous, page.path, old_size) if old_key == key else None
+        if old is not None and link_file(old, stage / page.path):
+            return key, old_size, None
+        if not envs:
+            envs.append(make_env(theme))
+        data, problem = _render_one(envs[0], site, root, page)
+        if data is None:
+            return key, -1, problem
+        put_file(stage, page.path, data)
+        return key, len(data), None
+
+    record: dict[str, tuple[str, int]] = {}
+    problems: dict[tuple[str, int, str], Diagnostic] = {}
+    for page, (key, size, problem) in zip(pages, fork_map(one, pages, workers), strict=True):
+        if problem is not None:
+            problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
+        else:
+            record[page.path] = (key, size)
+    return record, list(problems.values())
 
 
 def _render_one(env: jinja2.Environment, site: Mapping[str, Any], root: Path,
                 page: PageSpec) -> _Rendered:
     try:
         template = env.get_template(page.template)
-        text = template.render(page=page.view, site=site, page_path=page.path)
+        text = finish_page(template.render(page=page.view, site=site, page_path=page.path),
+                           page.path)
     except jinja2.TemplateNotFound as exc:
         path, line = _template_frame(exc, root)
         return None, diag(path or page.template, line, 0, "BG-TP001",

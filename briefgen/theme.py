@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from briefgen.config import Config
-from briefgen.slugs import relative_url
 
 DEFAULT_THEME = "default"
 
@@ -58,14 +60,63 @@ def find_theme(config: Config) -> Theme:
     return Theme(dirs=tuple(dirs))
 
 
+# Links in templates are written with this marker standing for "the site root, relative to
+# the page being rendered"; ``finish_page`` replaces it. A link's text then does not depend on
+# the page, so a card rendered once serves every page (see ``remember``), and no per-link
+# relative path is computed. NUL never survives into escaped template output otherwise.
+ROOT_MARK = "\x00root\x00"
+
+
 @pass_context
 def _url(context: Context, target: str) -> str:
     """A link from the page being rendered to ``target`` (a site-root path)."""
-    page: str = context["page_path"]
-    if page == "404.html" and context.get("site", {}).get("base_url"):
+    if target.startswith("#"):
+        return target
+    if target == "" or target.endswith("/"):
+        target += "index.html"  # a folder names its index.html, so file:// works too
+    if context["page_path"] == "404.html" and context.get("site", {}).get("base_url"):
         # 404.html is served at any missing path; absolute links work from every depth.
         return str(context["site"]["base_url"]) + target
-    return relative_url(target, page)
+    return ROOT_MARK + target
+
+
+def finish_page(text: str, page_path: str) -> str:
+    """Rendered template text with every root marker made relative to ``page_path``."""
+    return text.replace(ROOT_MARK, "../" * page_path.count("/"))
+
+
+def _remember(store: dict[tuple[str, str], Any], key: str, macro: Callable[..., Any],
+              *args: Any) -> Any:
+    """``macro(*args)``, rendered once per ``key`` during one render run: in a template,
+    ``remember(b.path ~ heading, brief_card, b, heading)``. Cards repeat on many listing
+    pages, and their links carry the root marker, so their text is page-independent."""
+    full = (getattr(macro, "name", ""), key)
+    found = store.get(full)
+    if found is None:
+        found = store[full] = macro(*args)
+    return found
+
+
+def reset_memo(env: jinja2.Environment) -> None:
+    """Forget remembered fragments; the render functions call it before each run."""
+    env.globals["remember"] = functools.partial(_remember, {})
+
+
+class _Environment(jinja2.Environment):
+    """Jinja whose ``a.b`` looks in a plain dict's keys first.
+
+    Views are plain dicts, and stock Jinja tries ``getattr`` first, which raises and catches
+    an AttributeError on every ``page.title``; this makes the common case one dict lookup.
+    A key shadows a dict method of the same name (``page.items`` is the key when there is one).
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
 
 def make_env(theme: Theme) -> jinja2.Environment:
@@ -76,7 +127,7 @@ def make_env(theme: Theme) -> jinja2.Environment:
         jinja2.PrefixLoader({DEFAULT_THEME: jinja2.FileSystemLoader(
             str(builtin_theme_dir() / "templates"))}),
     ])
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default=True),
         undefined=jinja2.StrictUndefined,
@@ -86,5 +137,6 @@ def make_env(theme: Theme) -> jinja2.Environment:
         auto_reload=False,
     )
     env.globals["url"] = _url
+    reset_memo(env)
     return env
 

@@ -7,14 +7,17 @@ A failed or killed build leaves the previous ``site/`` as it was: nothing is wri
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
 import os
+import posixpath
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from briefgen.cache import digest
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.model import OutputFile
 
@@ -53,35 +56,103 @@ def write_site(outputs: Iterable[OutputFile], out_dir: Path, *,
     problems = check_paths(outputs)
     if problems:
         raise BriefgenError(problems)
-    out_dir = out_dir.absolute()
-    recover(out_dir)
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = parent / f".{out_dir.name}.staging-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    try:
-        stage.mkdir()
-        made: set[Path] = set()
-        for item in sorted(outputs, key=lambda o: o.path):
-            target = stage / item.path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(item.data)
+    with staging(out_dir) as stage:
+        write_files(stage, outputs)
         if finish is not None:
             finish(stage)
+    return out_dir.absolute()
+
+
+@contextlib.contextmanager
+def staging(out_dir: Path) -> Iterator[Path]:
+    """A fresh staging folder beside ``out_dir``, swapped into place when the block ends.
+
+    If the block raises, the staging folder is removed and ``out_dir`` is left as it was;
+    an ``OSError`` (disk full, read-only) becomes a BG-WR003 error.
+    """
+    out_dir = out_dir.absolute()
+    try:
+        recover(out_dir)
+        parent = out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        stage = parent / f".{out_dir.name}.staging-{os.getpid()}"
+        if stage.exists():
+            shutil.rmtree(stage)
+        stage.mkdir()
+    except OSError as exc:
+        raise _write_error(out_dir, exc) from exc
+    try:
+        yield stage
         _fsync_dir(stage)
         swap_into_place(stage, out_dir)
     except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
         if not isinstance(exc, OSError):
             raise
-        raise BriefgenError([diag(str(out_dir), 0, 0, "BG-WR003",
-                                  f"cannot write the site: {exc.strerror or exc}",
-                                  "check free disk space and that the folder is writable; "
-                                  "the previous site was left as it was")]) from exc
-    return out_dir
+        raise _write_error(out_dir, exc) from exc
+
+
+def _write_error(out_dir: Path, exc: OSError) -> BriefgenError:
+    return BriefgenError([diag(str(out_dir), 0, 0, "BG-WR003",
+                               f"cannot write the site: {exc.strerror or exc}",
+                               "check free disk space and that the folder is writable; "
+                               "the previous site was left as it was")])
+
+
+def make_folders(stage: Path, paths: Iterable[str]) -> None:
+    """Create every parent folder the output ``paths`` need inside ``stage``."""
+    for folder in sorted({posixpath.dirname(p) for p in paths} - {""}):
+        (stage / folder).mkdir(parents=True, exist_ok=True)
+
+
+def put_file(stage: Path, path: str, data: bytes, *, reuse: Path | None = None) -> None:
+    """Write ``data`` to ``stage/path``; its folder must exist (see ``make_folders``).
+
+    ``reuse`` names an earlier build's copy of the same bytes: it is hard-linked instead
+    (falling back to writing), which spares the disk and the time of a rewrite.
+    """
+    target = stage / path
+    if reuse is not None and link_file(reuse, target):
+        return
+    target.write_bytes(data)
+
+
+def link_file(old: Path, target: Path) -> bool:
+    """Hard-link ``old`` as ``target``; False where the disk cannot (then write instead)."""
+    try:
+        os.link(old, target)
+    except OSError:
+        return False
+    return True
+
+
+def reusable(previous: Path | None, path: str, size: int) -> Path | None:
+    """The earlier build's file at ``path`` if it is there with the expected ``size``."""
+    if previous is None:
+        return None
+    old = previous / path
+    try:
+        return old if os.lstat(old).st_size == size else None
+    except OSError:
+        return None
+
+
+def write_files(stage: Path, outputs: Sequence[OutputFile], *, previous: Path | None = None,
+                known: Mapping[str, tuple[str, int]] | None = None) -> dict[str, tuple[str, int]]:
+    """Write ``outputs`` into ``stage``; return each file's (content hash, size).
+
+    A file whose hash and size match ``known`` (the last build's record) is linked from the
+    ``previous`` site instead of written again.
+    """
+    make_folders(stage, (o.path for o in outputs))
+    record: dict[str, tuple[str, int]] = {}
+    known = known or {}
+    for item in outputs:
+        entry = (digest(item.data), len(item.data))
+        old = reusable(previous, item.path, entry[1]) if known.get(item.path) == entry else None
+        put_file(stage, item.path, item.data, reuse=old)
+        record[item.path] = entry
+    return record
 
 
 def swap_into_place(stage: Path, out_dir: Path) -> None:

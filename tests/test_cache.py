@@ -80,3 +80,43 @@ def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     (root / "site/index.html").unlink()
     assert not build(load_config(root)).up_to_date
     assert (root / "site/index.html").is_file()
+
+
+def test_unchanged_pages_are_linked_from_the_previous_site(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    config = load_config(root)
+    build(config)
+    site = root / "site"
+    untouched = site / "tags/agriculture.html"  # does not show the brief edited below
+    edited = site / "briefs/turkey-s400-deescalation.html"
+    inodes = {untouched: untouched.stat().st_ino, edited: edited.stat().st_ino}
+    brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+    brief.write_text(brief.read_text().replace("press briefing", "news conference"))
+    build(config)
+    assert untouched.stat().st_ino == inodes[untouched]  # the same file, linked, not rewritten
+    assert edited.stat().st_ino != inodes[edited]
+    assert "news conference" in edited.read_text()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root / "content", fresh / "content")
+    build(load_config(fresh), use_cache=False)
+    assert _tree(fresh / "site") == _tree(site)
+
+
+def test_a_replaced_site_folder_is_not_reused(tmp_path: Path) -> None:
+    """If site/ is not the folder the cache describes, nothing is linked from it."""
+    root = _sample(tmp_path)
+    config = load_config(root)
+    build(config)
+    site = root / "site"
+    before = _tree(site)
+    shutil.rmtree(site)
+    site.mkdir()
+    (site / "tags").mkdir()
+    (site / "tags/agriculture.html").write_text("stale")
+    (site / "index.html").write_text("stale")
+    brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+    brief.write_text(brief.read_text() + "\n")  # a real build, not a no-change one
+    build(config)
+    after = _tree(site)
+    assert after["tags/agriculture.html"] == before["tags/agriculture.html"]
+    assert b"stale" not in after["index.html"]

@@ -51,13 +51,14 @@ def test_edition_page_has_lead_news_and_neighbours(three_days: Path) -> None:
     new_topics = page.split("First mentioned in this edition:", 1)[1].split("</ul>", 1)[0]
     assert "#wages" in new_topics and "Ana Ruiz" in new_topics
     assert "#ports" not in new_topics and "Rotterdam" not in new_topics  # seen on 1 May
-    assert 'rel="prev" href="../2026-05-02/index.html"' in page
+    assert 'rel="prev" href="../../editions/2026-05-02/index.html"' in page
     assert 'rel="next"' not in page  # the newest edition
-    assert 'href="email.html"' in page and 'href="email.txt"' in page
+    assert 'href="../../editions/2026-05-04/email.html"' in page
+    assert 'href="../../editions/2026-05-04/email.txt"' in page
 
     first = _main((three_days / "editions/2026-05-01/index.html").read_text())
     assert "New in this first edition" in first and 'rel="prev"' not in first
-    assert 'rel="next" href="../2026-05-02/index.html"' in first
+    assert 'rel="next" href="../../editions/2026-05-02/index.html"' in first
     assert "Today: 1 brief: " in first
     archive = (three_days / "editions/index.html").read_text()
     assert archive.index("2026-05-04") < archive.index("2026-05-01")
