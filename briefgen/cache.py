@@ -161,32 +161,51 @@ def read_manifest(folder: Path) -> tuple[str, int]:
     return str(data.get("manifest", "")), int(data.get("brief_count", 0))
 
 
-def input_manifest(files: list[Path], extra: str = "") -> str:
+def input_manifest(files: list[str], extra: str = "") -> str:
     """A hash of every input file's path, size and modification time (no reads)."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(_FORMAT.encode())
     hasher.update(extra.encode("utf-8", "surrogatepass"))
     for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            hasher.update(f"{path}\0missing\n".encode("utf-8", "surrogatepass"))
-            continue
-        hasher.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
-                      .encode("utf-8", "surrogatepass"))
+        hasher.update(_stat_line(path))
     return hasher.hexdigest()
+
+
+def _stat_line(path: str) -> bytes:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return f"{path}\0missing\n".encode("utf-8", "surrogatepass")
+    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogatepass")
+
+
+def _files_under(folder: str, suffix: str = "") -> list[str]:
+    """Every file (or file symlink) under ``folder`` whose name ends with ``suffix``, sorted;
+    ``os.scandir`` directly, since this runs on every build over thousands of briefs."""
+    out: list[str] = []
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.name.endswith(suffix):
+                out.append(entry.path)
+    return sorted(out)
 
 
 def site_manifest(config: Config) -> str:
     """A hash of every input of a build: settings, briefs, entities file and theme files."""
     from briefgen.theme import find_theme  # jinja2 is imported there; only needed here
 
-    files = [config.root / CONFIG_NAME, config.path(config.entities_file)]
-    briefs = config.path(config.briefs_dir)
-    if briefs.is_dir():
-        files += sorted(briefs.rglob("*.md"))
+    files = [str(config.root / CONFIG_NAME), str(config.path(config.entities_file))]
+    files += _files_under(str(config.path(config.briefs_dir)), ".md")
     for folder in find_theme(config).dirs:
-        files += sorted(p for p in folder.rglob("*") if p.is_file())
+        files += _files_under(str(folder))
     return input_manifest(files, repr((config, os.environ.get("SOURCE_DATE_EPOCH"))))
 
 

@@ -67,11 +67,17 @@ def _link(site_url: str, path: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
-    """One brief rendered once as an Atom entry and a JSON Feed item, reused by every feed."""
+    """One brief rendered once as an Atom entry and a JSON Feed item, reused by every feed.
+
+    ``atom``/``json`` carry the whole brief; ``atom_short``/``json_short`` only its summary,
+    for the many tag and entity feeds (the main feed has the full text).
+    """
 
     updated: str
     atom: str
     json: str
+    atom_short: str
+    json_short: str
 
 
 def entry(brief: Brief, path: str, body: str, site_url: str) -> Entry:
@@ -87,6 +93,7 @@ def entry(brief: Brief, path: str, body: str, site_url: str) -> Entry:
         lines.append(f"    <author><name>{escape(brief.author)}</name></author>")
     lines += [f"    <category term={quoteattr(tag)}/>" for tag in brief.tags]
     lines.append(f'    <summary type="text">{escape(brief.summary)}</summary>')
+    short = [*lines, "  </entry>"]
     lines.append(f'    <content type="html">{escape(content)}</content>')
     lines.append("  </entry>")
     item: dict[str, object] = {
@@ -98,11 +105,14 @@ def entry(brief: Brief, path: str, body: str, site_url: str) -> Entry:
         item["authors"] = [{"name": brief.author}]
     if brief.source.url:
         item["external_url"] = brief.source.url
-    return Entry(updated=stamp, atom="\n".join(lines), json=json.dumps(item, ensure_ascii=False))
+    brief_item = {k: v for k, v in item.items() if k != "content_html"}
+    brief_item["content_text"] = brief.summary  # JSON Feed requires some content
+    return Entry(updated=stamp, atom="\n".join(lines), json=json.dumps(item, ensure_ascii=False),
+                 atom_short="\n".join(short), json_short=json.dumps(brief_item, ensure_ascii=False))
 
 
-def atom(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
-    """An Atom feed of pre-rendered entries, newest first."""
+def atom(meta: FeedMeta, entries: Sequence[Entry], *, full: bool = True) -> bytes:
+    """An Atom feed of pre-rendered entries, newest first (``full``: with each brief's text)."""
     updated = max((e.updated for e in entries), default="1970-01-01T00:00:00Z")
     self_link = _link(meta.site_url, meta.path)
     out = ['<?xml version="1.0" encoding="utf-8"?>',
@@ -118,12 +128,12 @@ def atom(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
     out.append(f'  <link rel="alternate" type="text/html" href={quoteattr(page)}/>')
     out.append(f"  <author><name>{escape(meta.author or meta.title)}</name></author>")
     out.append("  <generator>briefgen</generator>")
-    out += [e.atom for e in entries]
+    out += [e.atom if full else e.atom_short for e in entries]
     out.append("</feed>")
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def json_feed(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
+def json_feed(meta: FeedMeta, entries: Sequence[Entry], *, full: bool = True) -> bytes:
     """A JSON Feed 1.1 document mirroring the Atom feed."""
     doc: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -139,7 +149,8 @@ def json_feed(meta: FeedMeta, entries: Sequence[Entry]) -> bytes:
         doc["authors"] = [{"name": meta.author}]
     head = json.dumps(doc, ensure_ascii=False)[:-1]
     # Items are JSON text already: splice them in rather than encoding each brief again.
-    return (head + ', "items": [' + ", ".join(e.json for e in entries) + "]}\n").encode("utf-8")
+    items = ", ".join(e.json if full else e.json_short for e in entries)
+    return (head + ', "items": [' + items + "]}\n").encode("utf-8")
 
 
 def sitemap(site_url: str, pages: Mapping[str, str]) -> bytes:

@@ -39,6 +39,7 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     count = min(workers, len(items))
     # Move every object to the permanent generation first: a child's garbage collector
     # then never walks (and so never copies) the memory it shares with the parent.
+    frozen = gc.get_freeze_count()
     gc.freeze()
     readers, procs = [], []
     for index in range(count):
@@ -60,7 +61,8 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     finally:
         for proc in procs:
             proc.join()
-        gc.unfreeze()
+        if not frozen:  # the caller froze first; leave that to the caller to undo
+            gc.unfreeze()
     results: list[R] = [None] * len(items)  # type: ignore[list-item]
     for index, (status, value) in enumerate(parts):
         if status == "error":  # the worker's own exception, so callers can catch OSError
