@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle  # nosec B403 - only reads the cache file this tool wrote in the site folder
 import sys
@@ -36,6 +37,20 @@ def digest(*parts: str | bytes) -> str:
 def json_digest(value: Any) -> str:
     """Hash of plain data through its canonical JSON form."""
     return digest(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def data_digest(value: Any) -> str:
+    """Hash of plain data (dicts, lists, strings, numbers) built in a deterministic order.
+
+    ``marshal`` format 2 is several times faster than JSON and, unlike later formats and
+    pickle, never writes back-references, so equal data always gives equal bytes. Key order
+    counts, which suits view data (always built in the same order); anything marshal cannot
+    write falls back to ``json_digest``.
+    """
+    try:
+        return digest(marshal.dumps(value, 2))
+    except ValueError:
+        return json_digest(value)
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
-from briefgen.cache import Memo, digest, json_digest
+from briefgen.cache import Memo, data_digest, digest, json_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.link import LinkGraph
 from briefgen.markdown import make_markdown, render_body
@@ -119,7 +119,7 @@ def render_pages(
     for page in pages:
         if memo is not None:
             keys[page.path] = digest(fingerprint, site_key, page.path, page.template,
-                                     json_digest(page.view))
+                                     data_digest(page.view))
             cached = memo.get(keys[page.path])
             if cached is not None:
                 done[page.path] = cached
@@ -162,7 +162,7 @@ def render_to_folder(
     envs: list[jinja2.Environment] = []  # one per process, made on first use
 
     def one(page: PageSpec) -> tuple[str, int, Diagnostic | None]:
-        key = digest(fingerprint, site_key, page.path, page.template, json_digest(page.view))
+        key = digest(fingerprint, site_key, page.path, page.template, data_digest(page.view))
         old_key, old_size = known.get(page.path, ("", -1))
         old = reusable(previous, page.path, old_size) if old_key == key else None
         if old is not None and link_file(old, stage / page.path):

@@ -1,38 +1,56 @@
-"""Forked workers: same results as a loop, in order, with the worker's own exceptions."""
+"""Forked workers: same results as a loop, in order, with the worker's own exceptions.
+
+Each check runs in a fresh interpreter: ``fork_map`` only forks from a single-threaded
+process, and other tests in the same pytest worker may have left threads behind.
+"""
 
 from __future__ import annotations
 
-import errno
 import os
+import subprocess
+import sys
+import textwrap
 
-import pytest
+from briefgen.parallel import fork_map
 
-from briefgen.parallel import MIN_ITEMS, fork_map
+
+def _run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                            text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def test_fork_map_keeps_order_and_matches_a_loop() -> None:
-    items = list(range(MIN_ITEMS * 3 + 7))
-    pids: set[int] = set()
-
-    def square(n: int) -> tuple[int, int]:
-        return n * n, os.getpid()
-
-    results = fork_map(square, items, 2)
-    assert [r[0] for r in results] == [n * n for n in items]
-    pids = {r[1] for r in results}
-    assert len(pids) == 2 and os.getpid() not in pids  # really ran in two children
+    out = _run("""
+        import os
+        from briefgen.parallel import MIN_ITEMS, fork_map
+        items = list(range(MIN_ITEMS * 3 + 7))
+        results = fork_map(lambda n: (n * n, os.getpid()), items, 2)
+        assert [r[0] for r in results] == [n * n for n in items]
+        pids = {r[1] for r in results}
+        assert len(pids) == 2 and os.getpid() not in pids, pids  # really two children
+        print("ok")
+    """)
+    assert out == "ok"
 
 
 def test_fork_map_raises_the_workers_exception() -> None:
-    def fail(n: int) -> int:
-        if n == MIN_ITEMS + 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return n
-
-    with pytest.raises(OSError) as info:
-        fork_map(fail, list(range(MIN_ITEMS * 2)), 2)
-    assert info.value.errno == errno.ENOSPC
-    assert any("in a worker process" in note for note in info.value.__notes__)
+    out = _run("""
+        import errno
+        from briefgen.parallel import MIN_ITEMS, fork_map
+        def fail(n):
+            if n == MIN_ITEMS + 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return n
+        try:
+            fork_map(fail, list(range(MIN_ITEMS * 2)), 2)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+            assert any("in a worker process" in note for note in exc.__notes__)
+            print("raised")
+    """)
+    assert out == "raised"
 
 
 def test_fork_map_runs_small_jobs_in_this_process() -> None:
