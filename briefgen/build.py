@@ -15,7 +15,7 @@ from briefgen.cache import BuildCache, digest, folder_id, site_manifest, unchang
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.link import LinkGraph, build_graph
+from briefgen.link import LinkGraph, build_graph, start_ranking
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import default_workers
@@ -71,9 +71,11 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     entity_defs, found = load_entity_defs(config.path(config.entities_file), root)
     problems += found
     check()
-    graph, found = build_graph(published, entity_defs, related_count=config.related_count,
-                               half_life_days=config.related_half_life_days, memo=memo.related)
+    graph, found = build_graph(published, entity_defs, rank=False)
     problems += found
+    # Related briefs are ranked in a child process while this one renders the bodies.
+    related = start_ranking(graph, related_count=config.related_count,
+                            half_life_days=config.related_half_life_days, memo=memo.related)
     bodies: dict[str, str] = {}
     step = chunk or max(1, len(graph.order))
     for start in range(0, len(graph.order), step):
@@ -82,6 +84,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
         bodies.update(render_bodies(part, autolink=config.autolink_entities, memo=memo.bodies,
                                     workers=workers))
     check()
+    graph = dataclasses.replace(graph, related=related())
     pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
     return Gathered(graph=graph, bodies=bodies, pages=pages, theme=find_theme(config),
                     brief_count=len(published), problems=problems)

@@ -7,13 +7,14 @@ import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefgen.cache import Memo, digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote
+from briefgen.parallel import MIN_ITEMS, fork_call
 from briefgen.slugs import slugify
 
 if TYPE_CHECKING:
@@ -78,8 +79,12 @@ def build_graph(
     related_count: int = 5,
     half_life_days: float = 30.0,
     memo: Memo | None = None,
+    rank: bool = True,
 ) -> tuple[LinkGraph, list[Diagnostic]]:
-    """Resolve every connection between the published briefs."""
+    """Resolve every connection between the published briefs.
+
+    With ``rank=False`` the related briefs are left empty, for ``start_ranking`` to fill in.
+    """
     ordered = newest_first(briefs)
     by_slug = {b.slug: b for b in ordered}
     order = tuple(b.slug for b in ordered)
@@ -115,14 +120,15 @@ def build_graph(
 
     entities, brief_entities, name_index = _index_entities(ordered, entity_defs)
     tags = _index_tags(ordered)
-    related = _rank(ordered, entities, brief_entities, related_count, half_life_days, memo)
-    rank = {slug: i for i, slug in enumerate(order)}
+    related = _rank(ordered, entities, brief_entities, related_count, half_life_days,
+                    memo)() if rank else {}
+    position = {slug: i for i, slug in enumerate(order)}
     graph = LinkGraph(
         order=order,
         briefs=by_slug,
         wikilinks=wikilinks,
-        backlinks={s: tuple(sorted(back.get(s, ()), key=rank.__getitem__)) for s in order},
-        follow_ups={s: tuple(sorted(follow.get(s, ()), key=rank.__getitem__, reverse=True))
+        backlinks={s: tuple(sorted(back.get(s, ()), key=position.__getitem__)) for s in order},
+        follow_ups={s: tuple(sorted(follow.get(s, ()), key=position.__getitem__, reverse=True))
                     for s in order},
         related=related,
         entities=entities,
@@ -303,11 +309,22 @@ def _index_tags(ordered: Sequence[Brief]) -> dict[str, TagInfo]:
     }
 
 
+def start_ranking(
+    graph: LinkGraph, *, related_count: int = 5, half_life_days: float = 30.0,
+    memo: Memo | None = None,
+) -> Callable[[], dict[str, tuple[Related, ...]]]:
+    """Start ranking related briefs in a forked child (the slowest single step of a large
+    build, and one that other steps do not wait for); return a function giving the result."""
+    ordered = [graph.briefs[s] for s in graph.order]
+    return _rank(ordered, graph.entities, graph.brief_entities, related_count,
+                 half_life_days, memo, background=True)
+
+
 def _rank(
     ordered: Sequence[Brief], entities: Mapping[str, EntityInfo],
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
-    memo: Memo | None = None,
-) -> dict[str, tuple[Related, ...]]:
+    memo: Memo | None = None, *, background: bool = False,
+) -> Callable[[], dict[str, tuple[Related, ...]]]:
     # numpy and scipy load only when ranking runs, not for every command that imports link
     from briefgen.related import RelDoc, rank_related
 
@@ -326,8 +343,17 @@ def _rank(
         key = digest(repr((count, half_life)), *(repr(d) for d in docs))
         cached: dict[str, tuple[Related, ...]] | None = memo.get(key)
         if cached is not None:
-            return cached
-    result = rank_related(docs, k=count, half_life_days=half_life)
-    if memo is not None:
-        memo.put(key, result)
+            return lambda: cached
+
+    def rank() -> dict[str, tuple[Related, ...]]:
+        return rank_related(docs, k=count, half_life_days=half_life)
+
+    pending = fork_call(rank) if background and len(docs) >= MIN_ITEMS else rank
+
+    def result() -> dict[str, tuple[Related, ...]]:
+        found = pending()
+        if memo is not None:
+            memo.put(key, found)
+        return found
+
     return result

@@ -3,8 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def quick_pickle(cls: type[T]) -> type[T]:
+    """Give a frozen, slotted dataclass a fast pickled form: a plain tuple of its fields.
+
+    The state functions ``dataclass(slots=True)`` adds call ``fields()`` for every object,
+    which made loading the build cache (and handing parsed briefs back from worker
+    processes) take seconds at 10,000 briefs.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    get = operator.attrgetter(*names)
+    setter = object.__setattr__
+
+    def getstate(self: Any) -> tuple[Any, ...]:
+        state = get(self)
+        return state if len(names) > 1 else (state,)
+
+    def setstate(self: Any, state: tuple[Any, ...]) -> None:
+        for name, value in zip(names, state, strict=True):
+            setter(self, name, value)
+
+    cls.__getstate__ = getstate  # type: ignore[method-assign]
+    cls.__setstate__ = setstate  # type: ignore[attr-defined]
+    return cls
 
 ENTITY_KINDS: tuple[str, ...] = ("people", "organizations", "places", "other")
 ENTITY_KIND_LABELS: Mapping[str, str] = {
@@ -15,6 +43,7 @@ ENTITY_KIND_LABELS: Mapping[str, str] = {
 }
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quote:
     """A direct quote and who said it."""
@@ -23,6 +52,7 @@ class Quote:
     text: str
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     """Where a brief came from: the outlet, the article's address, the ingested file, when."""
@@ -33,6 +63,7 @@ class Source:
     retrieved: str = ""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entities:
     """Named things a brief mentions, by kind."""
@@ -51,6 +82,7 @@ class Entities:
         return tuple((kind, name) for kind, names in self.by_kind() for name in names)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Brief:
     """A validated brief: front matter fields, the Markdown body and where each came from."""

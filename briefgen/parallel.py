@@ -71,6 +71,38 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[R
     return results
 
 
+def fork_call(func: Callable[[], R]) -> Callable[[], R]:
+    """Start ``func()`` in a forked child and return a function that waits for its result.
+
+    The caller goes on with other work meanwhile (the child sees the parent's memory as it
+    was at the fork). Where forking is not possible, ``func`` runs at once, in this process.
+    """
+    if not _can_fork():
+        value = func()
+        return lambda: value
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    proc = context.Process(target=_fork_worker,
+                           args=(lambda _: func(), [None], 0, 1, writer, os.getpid()),
+                           daemon=True)
+    proc.start()
+    writer.close()
+
+    def wait() -> R:
+        try:
+            status, value = reader.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            status, value = "error", RuntimeError("a worker process ended unexpectedly")
+        finally:
+            proc.join()
+        if status == "error":
+            raise value
+        result: R = value[0]
+        return result
+
+    return wait
+
+
 def _fork_worker(func: Callable[[T], R], items: Sequence[T], index: int, count: int,
                  writer: Any, parent: int) -> None:
     _die_with_parent(parent)

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from briefgen.model import quick_pickle
 from briefgen.nlp.lexicon import STOPWORDS
 
 F32 = npt.NDArray[np.float32]
@@ -64,6 +65,7 @@ class RelDoc:
     date: dt.date
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Related:
     """A related brief, its score and the reasons shown to the reader."""
