@@ -173,50 +173,64 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
     parts = [(part, w) for d in docs for part, w in ((d.title, boost), (d.summary, 1.0),
                                                       (d.body, 1.0))]  # part p is brief p // 3
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
+    weights = np.array([w for _, w in parts], dtype=np.float32)
+    del parts
     chunks = _chunks([len(e) for e in encoded])
+    sizes = [len(e) for e in encoded]
     buffers = [b"".join(encoded[lo:hi]) for lo, hi in chunks]
+    del encoded
+    # Per word: hash (8 bytes), start, length and part (4 bytes each). Everything else is
+    # made and dropped chunk by chunk: at 10,000 briefs there are six million words.
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL: two cores
         hashed = list(pool.map(_hash_words, [np.frombuffer(b, dtype=np.uint8) for b in buffers]))
     hashes, owners, starts, lengths = [], [], [], []
     base = 0
     for (lo, hi), buf, (h, first, size) in zip(chunks, buffers, hashed, strict=True):
-        ends = np.cumsum([len(e) for e in encoded[lo:hi]])
+        ends = np.cumsum(sizes[lo:hi])
         hashes.append(h)
-        owners.append(np.repeat(np.arange(lo, hi), np.diff(np.searchsorted(first, ends),
-                                                            prepend=0)))
-        starts.append(first + base)
-        lengths.append(size)
+        owners.append(np.repeat(np.arange(lo, hi, dtype=np.int32),
+                                np.diff(np.searchsorted(first, ends), prepend=0)))
+        starts.append((first + base).astype(np.int32 if base + len(buf) < 2**31 else np.int64))
+        lengths.append(size.astype(np.int32))
         base += len(buf)
+    del hashed
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-    part = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    del hashes
     word_id, n_words = _dense_ids(all_hash)
+    del all_hash
     seen_at = np.zeros(n_words, dtype=np.int64)
     seen_at[word_id] = np.arange(len(word_id))  # any occurrence will do to spell the word
     text = b"".join(buffers)
+    del buffers
     at = np.concatenate(starts)[seen_at].tolist() if starts else []
+    del starts
     size = np.concatenate(lengths)[seen_at].tolist() if lengths else []
+    del lengths, seen_at
     words = [text[s:s + n].decode("utf-8", "replace") for s, n in zip(at, size, strict=True)]
+    del text
     term_of, surface = _terms(words, np.bincount(word_id, minlength=n_words))
     term = term_of[word_id]
+    del word_id
     keep = term >= 0
-    weight = np.array([w for _, w in parts], dtype=np.float32)[part[keep]]
-    counts = sp.csr_matrix((weight, (part[keep] // 3, term[keep])),
+    part = np.concatenate(owners)[keep] if owners else np.zeros(0, dtype=np.int32)
+    del owners
+    counts = sp.csr_matrix((weights[part], (part // 3, term[keep])),
                            shape=(len(docs), len(surface)), dtype=np.float32)
     counts.sum_duplicates()
     return counts, surface
 
 
-def _dense_ids(hashes: U64) -> tuple[I64, int]:
+def _dense_ids(hashes: U64) -> tuple[I32, int]:
     """Number distinct hashes 0..n-1 through a direct-mapped table (sorting is much slower)."""
     bits = min(_TABLE_BITS, max(10, (4 * len(hashes)).bit_length()))
-    bucket = (hashes >> np.uint64(64 - bits)).astype(np.int64)
+    bucket = (hashes >> np.uint64(64 - bits)).astype(np.int32)
     low = hashes.astype(np.uint32)  # with the bucket, 52 bits tell words apart
     table = np.zeros(1 << bits, dtype=np.uint32)  # small enough to stay in cache
     table[bucket] = low  # one word wins each bucket ...
     lost = table[bucket] != low  # ... and the few others are numbered separately below
-    used = np.zeros(1 << bits, dtype=np.int64)
+    used = np.zeros(1 << bits, dtype=np.int32)
     used[bucket[~lost]] = 1
-    slot = np.cumsum(used) - 1
+    slot = np.cumsum(used, dtype=np.int32) - 1
     ids = slot[bucket]
     n = int(slot[-1]) + 1 if len(slot) else 0
     if lost.any():
