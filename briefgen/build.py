@@ -20,7 +20,7 @@ from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
-from briefgen.theme import Theme, find_theme, make_env
+from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
 from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
 from briefgen.write import check_paths, staging, write_files
 
@@ -161,7 +161,8 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
     with staging(out_dir) as stage:
         record, found = render_to_folder(
             done.theme, done.pages, site_view(config), config.root, stage,
-            fingerprint=theme_fingerprint(done.theme), previous=previous, known=cache.outputs,
+            fingerprints=template_fingerprints(make_env(done.theme), done.theme),
+            previous=previous, known=cache.outputs,
             workers=workers)
         if found:
             raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))

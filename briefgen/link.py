@@ -4,21 +4,18 @@ rank related briefs. Pure: briefs in, a LinkGraph and diagnostics out."""
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from briefgen.cache import Memo, digest
+from briefgen.cache import Memo, data_digest
 from briefgen.errors import Diagnostic, diag
-from briefgen.model import Brief, EntityDef, Quote
+from briefgen.model import Brief, EntityDef, Quote, Related
 from briefgen.parallel import MIN_ITEMS, fork_call
 from briefgen.slugs import slugify
-
-if TYPE_CHECKING:
-    from briefgen.related import Related
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
@@ -325,30 +322,29 @@ def _rank(
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
     memo: Memo | None = None, *, background: bool = False,
 ) -> Callable[[], dict[str, tuple[Related, ...]]]:
-    # numpy and scipy load only when ranking runs, not for every command that imports link
-    from briefgen.related import RelDoc, rank_related
-
-    docs = [
-        RelDoc(
-            id=b.slug, title=b.title, summary=b.summary, body=b.body,
-            tags=tuple(slugify(t, fallback="tag") for t in b.tags),
-            entities=brief_entities[b.slug],
-            entity_labels={k: entities[k].name for k in brief_entities[b.slug]},
-            date=b.date,
-        )
-        for b in ordered
-    ]
+    # What the ranker reads of each brief, as plain tuples: cheap to hash for the memo key.
+    fields = [(b.slug, b.title, b.summary, b.body,
+               tuple(slugify(t, fallback="tag") for t in b.tags), brief_entities[b.slug],
+               tuple((k, entities[k].name) for k in brief_entities[b.slug]), b.date.toordinal())
+              for b in ordered]
     key = ""
     if memo is not None:  # ranking looks at every brief: cache it by all of its inputs
-        key = digest(repr((count, half_life)), *(repr(d) for d in docs))
+        key = data_digest([count, half_life, *fields])
         cached: dict[str, tuple[Related, ...]] | None = memo.get(key)
         if cached is not None:
             return lambda: cached
 
     def rank() -> dict[str, tuple[Related, ...]]:
+        # numpy and scipy load only when ranking runs (in the child, when there is one).
+        from briefgen.related import RelDoc, rank_related
+
+        docs = [RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,
+                       entities=keys, entity_labels=dict(labels),
+                       date=dt.date.fromordinal(day))
+                for slug, title, summary, body, tags, keys, labels, day in fields]
         return rank_related(docs, k=count, half_life_days=half_life)
 
-    pending = fork_call(rank) if background and len(docs) >= MIN_ITEMS else rank
+    pending = fork_call(rank) if background and len(fields) >= MIN_ITEMS else rank
 
     def result() -> dict[str, tuple[Related, ...]]:
         found = pending()

@@ -147,3 +147,13 @@ class EntityDef:
     kind: str = ""
     aliases: tuple[str, ...] = ()
     description: str = ""
+
+
+@quick_pickle
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Related:
+    """A related brief, its score and the reasons shown to the reader (see ``related``)."""
+
+    id: str
+    score: float
+    shared: tuple[str, ...]

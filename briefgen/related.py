@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from briefgen.model import quick_pickle
+from briefgen.model import Related
 from briefgen.nlp.lexicon import STOPWORDS
 
 F32 = npt.NDArray[np.float32]
@@ -63,16 +63,6 @@ class RelDoc:
     entities: tuple[str, ...]
     entity_labels: Mapping[str, str]
     date: dt.date
-
-
-@quick_pickle
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Related:
-    """A related brief, its score and the reasons shown to the reader."""
-
-    id: str
-    score: float
-    shared: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -146,14 +146,16 @@ _Rendered = tuple[bytes | None, Diagnostic | None]
 
 def render_to_folder(
     theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any], root: Path,
-    stage: Path, *, fingerprint: str, previous: Path | None = None,
+    stage: Path, *, fingerprints: Mapping[str, str], previous: Path | None = None,
     known: Mapping[str, tuple[str, int]] | None = None, workers: int = 1,
 ) -> tuple[dict[str, tuple[str, int]], list[Diagnostic]]:
     """Render every page straight into the folder ``stage``; return each page's record
     (hash of its inputs, size) and the template problems.
 
     A page whose record in ``known`` (the last build's) has the same input hash is linked
-    from the ``previous`` site instead of rendered. Worker processes inherit the pages and
+    from the ``previous`` site instead of rendered. The hash covers the page's view data and
+    ``fingerprints[template]`` (its template and those it uses), so a template edit
+    re-renders only the pages that use that template. Worker processes inherit the pages and
     write the files themselves, so no view data or page bytes are copied between processes.
     """
     site_key = json_digest(site)
@@ -162,7 +164,8 @@ def render_to_folder(
     envs: list[jinja2.Environment] = []  # one per process, made on first use
 
     def one(page: PageSpec) -> tuple[str, int, Diagnostic | None]:
-        key = digest(fingerprint, site_key, page.path, page.template, data_digest(page.view))
+        key = digest(fingerprints.get(page.template, "?" + page.template), site_key, page.path,
+                     page.template, data_digest(page.view))
         old_key, old_size = known.get(page.path, ("", -1))
         old = reusable(previous, page.path, old_size) if old_key == key else None
         if old is not None and link_file(old, stage / page.path):

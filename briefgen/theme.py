@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import pass_context
+from jinja2 import meta, pass_context
 from jinja2.runtime import Context
 
+from briefgen.cache import digest
 from briefgen.config import Config
 
 DEFAULT_THEME = "default"
@@ -140,3 +141,32 @@ def make_env(theme: Theme) -> jinja2.Environment:
     reset_memo(env)
     return env
 
+
+def template_fingerprints(env: jinja2.Environment, theme: Theme) -> dict[str, str]:
+    """For each template, a hash of its text and of every template it extends, includes or
+    imports, so a template edit re-renders only the pages that use it."""
+    files = theme.template_files()
+    texts = {name: path.read_text(encoding="utf-8", errors="replace")
+             for name, path in files.items()}
+    everything = digest(*(f"{name}\0{text}" for name, text in sorted(texts.items())))
+    refs: dict[str, set[str | None]] = {}
+    for name, text in texts.items():
+        try:
+            refs[name] = set(meta.find_referenced_templates(env.parse(text)))
+        except jinja2.TemplateSyntaxError:
+            refs[name] = {None}  # unknown: depend on everything
+    prints: dict[str, str] = {}
+    for name in texts:
+        closure, todo = {name}, [name]
+        while todo:
+            for ref in refs.get(todo.pop(), set()):
+                if ref is None or ref not in texts:  # computed or built-in: be safe
+                    closure = set(texts)
+                    todo = []
+                    break
+                if ref not in closure:
+                    closure.add(ref)
+                    todo.append(ref)
+        prints[name] = everything if closure == set(texts) else \
+            digest(*(f"{n}\0{texts[n]}" for n in sorted(closure)))
+    return prints

@@ -65,6 +65,33 @@ def test_template_edit_invalidates_pages(tmp_path: Path) -> None:
     assert "<title>Lost</title>" in (root / "site/404.html").read_text()
 
 
+def test_template_edit_rerenders_only_its_pages(tmp_path: Path) -> None:
+    root = _sample(tmp_path)
+    build(load_config(root))
+    site = root / "site"
+    pages = {p: p.stat().st_ino for p in (site / "tags/agriculture.html", site / "index.html",
+                                          site / "briefs/turkey-s400-deescalation.html")}
+    theme = root / "themes/default/templates"
+    theme.mkdir(parents=True)
+    (theme / "tag.html").write_text("{% extends 'default/tag.html' %}"
+                                    "{% block title %}Tag {{ page.name }}{% endblock %}")
+    build(load_config(root))
+    tag, index, brief_page = pages
+    assert tag.stat().st_ino != pages[tag] and "<title>Tag " in tag.read_text()
+    assert index.stat().st_ino == pages[index]  # index.html and brief.html were not edited
+    assert brief_page.stat().st_ino == pages[brief_page]
+    (theme / "base.html").write_text((REPO / "themes/default/templates/base.html").read_text()
+                                     .replace("Skip to content", "Skip to the brief"))
+    build(load_config(root))
+    for page in pages:  # every page extends base.html
+        assert "Skip to the brief" in page.read_text()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root / "content", fresh / "content")
+    shutil.copytree(root / "themes", fresh / "themes")
+    build(load_config(fresh), use_cache=False)
+    assert _tree(fresh / "site") == _tree(site)
+
+
 def test_deleted_site_is_rebuilt(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     build(load_config(root))

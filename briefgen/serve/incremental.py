@@ -18,17 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
 
 from briefgen import build as build_mod
-from briefgen.cache import BuildCache, digest
+from briefgen.cache import BuildCache
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
 from briefgen.link import LinkGraph
 from briefgen.load import SourceFile, parse_brief
 from briefgen.model import Brief, OutputFile, PageSpec
 from briefgen.render import render_bodies, render_pages
-from briefgen.theme import Theme, make_env
+from briefgen.theme import make_env, template_fingerprints
 from briefgen.views import brief_path, brief_view, card, site_view
 from briefgen.write import check_paths
 
@@ -186,35 +185,6 @@ def _shape(brief: Brief) -> tuple[object, ...]:
             brief.entities, brief.draft, brief.updates, brief.quotes,
             sorted(t.strip() for t in _WIKI_TARGET.findall(brief.body)))
 
-
-def template_fingerprints(env: jinja2.Environment, theme: Theme) -> dict[str, str]:
-    """For each template, a hash of its text and of every template it extends, includes or
-    imports, so a template edit re-renders only the pages that use it."""
-    files = theme.template_files()
-    texts = {name: path.read_text(encoding="utf-8", errors="replace")
-             for name, path in files.items()}
-    everything = digest(*(f"{name}\0{text}" for name, text in sorted(texts.items())))
-    refs: dict[str, set[str | None]] = {}
-    for name, text in texts.items():
-        try:
-            refs[name] = set(meta.find_referenced_templates(env.parse(text)))
-        except jinja2.TemplateSyntaxError:
-            refs[name] = {None}  # unknown: depend on everything
-    prints: dict[str, str] = {}
-    for name in texts:
-        closure, todo = {name}, [name]
-        while todo:
-            for ref in refs.get(todo.pop(), set()):
-                if ref is None or ref not in texts:  # computed or built-in: be safe
-                    closure = set(texts)
-                    todo = []
-                    break
-                if ref not in closure:
-                    closure.add(ref)
-                    todo.append(ref)
-        prints[name] = everything if closure == set(texts) else \
-            digest(*(f"{n}\0{texts[n]}" for n in sorted(closure)))
-    return prints
 
 
 def _render(
