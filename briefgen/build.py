@@ -21,7 +21,14 @@ from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
-from briefgen.views import brief_path, entity_path, plan_pages, site_view, tag_path
+from briefgen.views import (
+    brief_path,
+    entity_path,
+    plan_listing_pages,
+    plan_ranked_pages,
+    site_view,
+    tag_path,
+)
 from briefgen.write import check_paths, staging, write_files
 
 
@@ -52,6 +59,7 @@ class Gathered:
     graph: LinkGraph
     bodies: dict[str, str]
     pages: list[PageSpec]
+    feeds: list[OutputFile]
     theme: Theme
     brief_count: int
     problems: list[Diagnostic]
@@ -84,16 +92,20 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
         bodies.update(render_bodies(part, autolink=config.autolink_entities, memo=memo.bodies,
                                     workers=workers))
     check()
+    # Work that does not need the ranking is done while the child still ranks.
+    pages = plan_listing_pages(config, graph)
+    feed_files = _feeds(config, graph, bodies)
     graph = dataclasses.replace(graph, related=related())
-    pages = plan_pages(config, graph, bodies) + plan_emails(config, graph)
-    return Gathered(graph=graph, bodies=bodies, pages=pages, theme=find_theme(config),
+    pages += plan_ranked_pages(graph, bodies) + plan_emails(config, graph)
+    return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
+                    theme=find_theme(config),
                     brief_count=len(published), problems=problems)
 
 
 def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
     """Everything but the rendered pages: theme assets, feeds, index.json, sitemap, extras."""
     return (_static_files(gathered.theme.static_dirs())
-            + _feeds(config, gathered.graph, gathered.bodies)
+            + gathered.feeds
             + _extras(config, gathered.graph))
 
 

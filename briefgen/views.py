@@ -153,9 +153,22 @@ def site_view(config: Config) -> dict[str, Any]:
     }
 
 
-def plan_pages(config: Config, graph: LinkGraph,
-               bodies: Mapping[str, str]) -> list[PageSpec]:
-    """Every HTML page of the site with its view data (feeds and extras come elsewhere)."""
+def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str]) -> list[PageSpec]:
+    """The pages that depend on related briefs: one per brief, and the editions (whose top
+    stories count how often a brief is someone's related)."""
+    pages: list[PageSpec] = []
+    for position, slug in enumerate(graph.order):
+        brief = graph.briefs[slug]
+        view = brief_view(brief, graph, bodies[slug], position)
+        pages.append(PageSpec(path=brief_path(slug), template="brief.html",
+                              source=brief.path, view={"kind": "brief", **view}))
+    cards = {slug: card(graph.briefs[slug], graph) for slug in graph.order}
+    return pages + _edition_pages(graph, cards)
+
+
+def plan_listing_pages(config: Config, graph: LinkGraph) -> list[PageSpec]:
+    """The index, tag, entity, search and 404 pages, which do not depend on related briefs,
+    so they can be planned while the ranking runs."""
     briefs = [graph.briefs[s] for s in graph.order]
     cards = {b.slug: card(b, graph) for b in briefs}
     pages: list[PageSpec] = []
@@ -171,13 +184,8 @@ def plan_pages(config: Config, graph: LinkGraph,
             "newer_path": index_path(number - 1) if number > 1 else "",
             "older_path": index_path(number + 1) if number < total else "",
         }))
-    for position, brief in enumerate(briefs):
-        view = brief_view(brief, graph, bodies[brief.slug], position)
-        pages.append(PageSpec(path=brief_path(brief.slug), template="brief.html",
-                              source=brief.path, view={"kind": "brief", **view}))
     pages.extend(_tag_pages(graph, cards, per_page))
     pages.extend(_entity_pages(graph, cards, per_page))
-    pages.extend(_edition_pages(graph, cards))
     if config.search:
         pages.append(_search_page(graph))
     pages.append(PageSpec(path="404.html", template="404.html",
