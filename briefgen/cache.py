@@ -194,10 +194,13 @@ def _stat_line(path: str) -> bytes:
     return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogatepass")
 
 
-def _files_under(folder: str, suffix: str = "") -> list[str]:
-    """Every file (or file symlink) under ``folder`` whose name ends with ``suffix``, sorted;
-    ``os.scandir`` directly, since this runs on every build over thousands of briefs."""
-    out: list[str] = []
+def files_under(folder: str, suffix: str = "") -> list[tuple[str, bool]]:
+    """(path, is a symlink) for every non-folder entry under ``folder`` whose name ends with
+    ``suffix``, sorted by path. Symlinked folders are not entered.
+
+    ``os.scandir`` directly: ``Path.rglob`` and a ``resolve`` per file cost a quarter of a
+    second at 10,000 briefs, and this runs on every build (and every no-change check)."""
+    out: list[tuple[str, bool]] = []
     stack = [folder]
     while stack:
         here = stack.pop()
@@ -209,7 +212,7 @@ def _files_under(folder: str, suffix: str = "") -> list[str]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
             elif entry.name.endswith(suffix):
-                out.append(entry.path)
+                out.append((entry.path, entry.is_symlink()))
     return sorted(out)
 
 
@@ -218,9 +221,9 @@ def site_manifest(config: Config) -> str:
     from briefgen.theme import find_theme  # jinja2 is imported there; only needed here
 
     files = [str(config.root / CONFIG_NAME), str(config.path(config.entities_file))]
-    files += _files_under(str(config.path(config.briefs_dir)), ".md")
+    files += [path for path, _ in files_under(str(config.path(config.briefs_dir)), ".md")]
     for folder in find_theme(config).dirs:
-        files += _files_under(str(folder))
+        files += [path for path, _ in files_under(str(folder))]
     return input_manifest(files, repr((config, os.environ.get("SOURCE_DATE_EPOCH"))))
 
 
