@@ -178,7 +178,8 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
             workers=workers)
         if found:
             raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))
-        record.update(write_files(stage, others, previous=previous, known=cache.outputs))
+        record.update(write_files(stage, others, previous=previous, known=cache.outputs,
+                                  workers=workers))
         # The index is built inside the staging folder, so search and pages swap in together.
         if config.search:
             late.extend(search.index_site(stage, where=config.output_dir))

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from briefgen.cache import digest
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.model import OutputFile
+from briefgen.parallel import fork_map
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -138,21 +139,24 @@ def reusable(previous: Path | None, path: str, size: int) -> Path | None:
 
 
 def write_files(stage: Path, outputs: Sequence[OutputFile], *, previous: Path | None = None,
-                known: Mapping[str, tuple[str, int]] | None = None) -> dict[str, tuple[str, int]]:
+                known: Mapping[str, tuple[str, int]] | None = None,
+                workers: int = 1) -> dict[str, tuple[str, int]]:
     """Write ``outputs`` into ``stage``; return each file's (content hash, size).
 
     A file whose hash and size match ``known`` (the last build's record) is linked from the
-    ``previous`` site instead of written again.
+    ``previous`` site instead of written again. With ``workers`` > 1, forked workers write
+    (creating thousands of small files is slow on some disks; the data is shared, not copied).
     """
     make_folders(stage, (o.path for o in outputs))
-    record: dict[str, tuple[str, int]] = {}
     known = known or {}
-    for item in outputs:
+
+    def one(item: OutputFile) -> tuple[str, int]:
         entry = (digest(item.data), len(item.data))
         old = reusable(previous, item.path, entry[1]) if known.get(item.path) == entry else None
         put_file(stage, item.path, item.data, reuse=old)
-        record[item.path] = entry
-    return record
+        return entry
+
+    return dict(zip((o.path for o in outputs), fork_map(one, outputs, workers), strict=True))
 
 
 def swap_into_place(stage: Path, out_dir: Path) -> None:
