@@ -240,3 +240,42 @@ def test_parallel_build_equals_serial(tmp_path: Path, monkeypatch: pytest.Monkey
     forked = build_site(load_config(root, overrides={"workers": 2}))
     assert forked.outputs == serial.outputs
     assert forked.diagnostics == serial.diagnostics
+
+
+_FORKED_BUILD = """
+import sys
+from pathlib import Path
+from briefgen import parallel
+parallel.MIN_ITEMS = 2  # make the small sample use forked workers
+from briefgen.build import build
+from briefgen.config import load_config
+build(load_config(Path(sys.argv[1]), overrides={"workers": 2}))
+"""
+
+
+def test_forked_build_to_disk_equals_serial_cold_and_warm(tmp_path: Path) -> None:
+    """Pages rendered and written by forked workers, and pages linked from the previous
+    site on a warm build, give the same site as a serial cold build. The forked builds run
+    in a fresh interpreter: workers are only forked from a single-threaded process."""
+    forked, serial = tmp_path / "forked", tmp_path / "serial"
+    for root in (forked, serial):
+        shutil.copytree(REPO / "content", root / "content")
+
+    def run_forked() -> None:
+        subprocess.run([sys.executable, "-c", _FORKED_BUILD, str(forked)], check=True,
+                       timeout=300)
+
+    run_forked()
+    build(load_config(serial, overrides={"workers": 1}), use_cache=False)
+    assert _tree(forked / "site") == _tree(serial / "site")
+    for root in (forked, serial):
+        brief_file = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+        brief_file.write_text(brief_file.read_text().replace("press briefing", "news conference"))
+    run_forked()  # warm: most pages are linked from the previous site
+    build(load_config(serial, overrides={"workers": 1}), use_cache=False)
+    assert _tree(forked / "site") == _tree(serial / "site")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
