@@ -142,37 +142,43 @@ def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
     return problems
 
 
+_Parsed = tuple[Brief | None, tuple[Diagnostic, ...]]  # a brief or None, and its problems
+
+
 def load_briefs(
     paths: Sequence[Path], root: Path, memo: Memo | None = None, *, workers: int = 1,
 ) -> tuple[list[Brief], list[Diagnostic]]:
     """Read and parse every path; return the good briefs and all problems.
 
     ``memo`` caches parse results by the file's path and bytes. With ``workers`` > 1 the
-    files that need parsing are parsed in worker processes.
+    files are read, hashed and (when not in the memo) parsed in worker processes.
     """
-    results: list[tuple[Brief | None, tuple[Diagnostic, ...]] | None] = []
-    problems: list[Diagnostic] = []
-    todo: list[tuple[int, str, SourceFile]] = []
-    for path in paths:
+    entries = memo.entries if memo is not None else {}
+
+    def one(path: Path) -> tuple[str, _Parsed | None, Diagnostic | None]:
+        # Runs in a worker: read, hash, and parse only what the memo does not hold (the
+        # memo is the parent's, seen read-only; new results are stored by the parent).
         source, problem = read_source(path, root)
+        if source is None:
+            return "", None, problem
+        key = digest(source.path, source.data) if memo is not None else ""
+        return key, None if key in entries else parse_brief(source), None
+
+    results: list[_Parsed] = []
+    problems: list[Diagnostic] = []
+    for key, parsed, problem in fork_map(one, paths, workers):
         if problem is not None:
             problems.append(problem)
             continue
-        assert source is not None  # nosec B101 - read_source returns a file or a problem
-        key = digest(source.path, source.data) if memo is not None else ""
-        cached = memo.get(key) if memo is not None else None
-        if cached is None:
-            todo.append((len(results), key, source))
-        results.append(cached)
-    parsed = fork_map(parse_brief, [source for _, _, source in todo], workers)
-    for (index, key, _), result in zip(todo, parsed, strict=True):
-        results[index] = result
         if memo is not None:
-            memo.put(key, result)
+            if parsed is None:
+                parsed = memo.get(key)
+            else:
+                memo.put(key, parsed)
+        assert parsed is not None  # nosec B101 - parsed here or found in the memo
+        results.append(parsed)
     briefs: list[Brief] = []
-    for slot in results:
-        assert slot is not None  # nosec B101 - every slot was filled above
-        brief, found = slot
+    for brief, found in results:
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)
