@@ -30,41 +30,39 @@ def render_bodies(
     """Each published brief's body as safe HTML, with links relative to its own page."""
     by_path = {b.path: b.slug for b in graph.briefs.values()}
     md_targets = tuple(sorted(by_path.items()))
-    bodies: dict[str, str] = {}
-    jobs: list[_BodyJob] = []
-    keys: dict[str, str] = {}
-    for slug in graph.order:
+    entries = memo.entries if memo is not None else {}
+    mds: list[MarkdownIt] = []  # one per process, made on first use
+
+    def one(slug: str) -> tuple[str, str | None]:
+        # Runs in a worker: the link tables, the memo key, and the HTML unless the memo
+        # (the parent's, read-only here) has it; the parent stores new results.
         brief = graph.briefs[slug]
         wikilinks = _wikilink_table(brief, graph)
         entity_links = _entity_links(brief, graph) if autolink else ()
         # .md links can point at any brief, so the brief paths are an input when used.
         targets = md_targets if ".md" in brief.body else ()
+        key = ""
         if memo is not None:
-            keys[slug] = digest(brief.path, brief.body, repr(sorted(wikilinks.items())),
-                                repr(entity_links), repr(targets))
-            cached = memo.get(keys[slug])
-            if cached is not None:
-                bodies[slug] = cached
-                continue
-        jobs.append((slug, brief.path, brief.body, wikilinks, entity_links, targets))
-    mds: list[MarkdownIt] = []  # one per process, made on first use
-
-    def one(job: _BodyJob) -> str:
+            key = digest(brief.path, brief.body, repr(sorted(wikilinks.items())),
+                         repr(entity_links), repr(targets))
+            if key in entries:
+                return key, None
         if not mds:
             mds.append(make_markdown())
-        slug, path, body, wikilinks, entity_links, targets = job
-        return render_body(mds[0], body, wikilinks=wikilinks, entity_links=entity_links,
-                           resolve_md=_md_resolver(slug, path, dict(targets)))
+        return key, render_body(mds[0], brief.body, wikilinks=wikilinks,
+                                entity_links=entity_links,
+                                resolve_md=_md_resolver(slug, brief.path, dict(targets)))
 
-    for slug, html in zip([j[0] for j in jobs], fork_map(one, jobs, workers), strict=True):
+    bodies: dict[str, str] = {}
+    for slug, (key, html) in zip(graph.order, fork_map(one, graph.order, workers), strict=True):
+        if memo is None:
+            assert html is not None  # nosec B101 - without a memo every body is rendered
+        elif html is None:
+            html = memo.get(key)
+        else:
+            memo.put(key, html)
         bodies[slug] = html
-        if memo is not None:
-            memo.put(keys[slug], html)
     return bodies
-
-
-_BodyJob = tuple[str, str, str, dict[str, tuple[str, str]], tuple[EntityLink, ...],
-                 tuple[tuple[str, str], ...]]
 
 
 def _wikilink_table(brief: Brief, graph: LinkGraph) -> dict[str, tuple[str, str]]:
