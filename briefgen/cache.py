@@ -1,9 +1,13 @@
 """A content-addressed build cache, kept on disk in ``.briefgen/`` between builds.
 
 Each memo maps a hash of everything an intermediate result depends on to that result:
-parsed briefs (by file bytes), rendered bodies (by body and link tables) and rendered pages
-(by template fingerprint and view data). A warm build runs the same code as a cold one and
-only skips work whose inputs are unchanged, so both produce identical output.
+parsed briefs (by file bytes), rendered bodies (by body and link tables) and related briefs
+(by everything the ranking reads). Rendered pages are not stored: ``outputs`` records, per
+output file, a hash of its inputs (template fingerprints and view data) and its size, and a
+file whose inputs are unchanged is hard-linked from the previous ``site/``. The in-memory
+``pages`` memo serves the dev server, which never writes ``site/``. A warm build runs the
+same code as a cold one and only skips work whose inputs are unchanged, so both produce
+identical output.
 """
 
 from __future__ import annotations
