@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen import feeds, search
-from briefgen.cache import BuildCache, digest, folder_id, site_manifest, unchanged_brief_count
+from briefgen.cache import BuildCache, folder_id, site_manifest, unchanged_brief_count
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
@@ -118,9 +118,10 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     workers = config.workers or default_workers()
     done = gather(config, memo, workers=workers)
     problems = list(done.problems)
-    outputs, found = render_pages(make_env(done.theme), done.pages, site_view(config),
-                                  config.root, memo=memo.pages,
-                                  fingerprint=theme_fingerprint(done.theme),
+    env = make_env(done.theme)
+    outputs, found = render_pages(env, done.pages, site_view(config), config.root,
+                                  memo=memo.pages,
+                                  fingerprints=template_fingerprints(env, done.theme),
                                   theme=done.theme, workers=workers)
     problems += found
     outputs += other_outputs(config, done)
@@ -129,13 +130,6 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
                        file_count=len(outputs),
                        diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
                        brief_count=done.brief_count)
-
-
-def theme_fingerprint(theme: Theme) -> str:
-    """A hash of every template's name and text: a template edit changes every page key."""
-    files = theme.template_files()
-    return digest(*(f"{name}\0{path.read_text(encoding='utf-8', errors='replace')}"
-                    for name, path in sorted(files.items())))
 
 
 def build(config: Config, *, finish: Callable[[Path], None] | None = None,

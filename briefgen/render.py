@@ -100,14 +100,14 @@ def _md_resolver(slug: str, path: str,
 
 def render_pages(
     env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
-    root: Path, *, memo: Memo | None = None, fingerprint: str = "",
+    root: Path, *, memo: Memo | None = None, fingerprints: Mapping[str, str] | None = None,
     theme: Theme | None = None, workers: int = 1,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """Render every page; template problems become diagnostics with the template's line.
 
-    With ``memo``, a page whose view data, site values and theme ``fingerprint`` are
-    unchanged since the last build is taken from the cache instead of rendered again.
-    With ``theme`` and ``workers`` > 1, pages are rendered in worker processes.
+    With ``memo``, a page whose view data, site values and template fingerprint (see
+    ``page_key``) are unchanged since the last build is taken from the cache instead of
+    rendered again. With ``theme`` and ``workers`` > 1, pages are rendered in worker processes.
     """
     reset_memo(env)  # remembered cards hold view data, which may have changed since
     done: dict[str, bytes] = {}
@@ -116,8 +116,7 @@ def render_pages(
     site_key = json_digest(site) if memo is not None else ""
     for page in pages:
         if memo is not None:
-            keys[page.path] = digest(fingerprint, site_key, page.path, page.template,
-                                     data_digest(page.view))
+            keys[page.path] = page_key(page, fingerprints or {}, site_key)
             cached = memo.get(keys[page.path])
             if cached is not None:
                 done[page.path] = cached
@@ -128,7 +127,7 @@ def render_pages(
     problems: dict[tuple[str, int, str], Diagnostic] = {}
     for page, (data, problem) in zip(todo, results, strict=True):
         if problem is not None:
-            problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
+            _keep_first(problems, problem)
             continue
         assert data is not None  # nosec B101 - narrows the type for mypy
         done[page.path] = data
@@ -142,6 +141,19 @@ def render_pages(
 _Rendered = tuple[bytes | None, Diagnostic | None]
 
 
+def page_key(page: PageSpec, fingerprints: Mapping[str, str], site_key: str) -> str:
+    """A hash of everything a page's text depends on: its path, view data, the site values
+    (``site_key``) and ``fingerprints[template]``, the hash of its template and of every
+    template that one uses (see ``theme.template_fingerprints``)."""
+    return digest(fingerprints.get(page.template, "?" + page.template), site_key, page.path,
+                  page.template, data_digest(page.view))
+
+
+def _keep_first(problems: dict[tuple[str, int, str], Diagnostic], problem: Diagnostic) -> None:
+    """The same template error repeats on every page using it: keep it once."""
+    problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
+
+
 def render_to_folder(
     theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any], root: Path,
     stage: Path, *, fingerprints: Mapping[str, str], previous: Path | None = None,
@@ -150,10 +162,9 @@ def render_to_folder(
     """Render every page straight into the folder ``stage``; return each page's record
     (hash of its inputs, size) and the template problems.
 
-    A page whose record in ``known`` (the last build's) has the same input hash is linked
-    from the ``previous`` site instead of rendered. The hash covers the page's view data and
-    ``fingerprints[template]`` (its template and those it uses), so a template edit
-    re-renders only the pages that use that template. Worker processes inherit the pages and
+    A page whose record in ``known`` (the last build's) has the same ``page_key`` is linked
+    from the ``previous`` site instead of rendered, so a template edit re-renders only the
+    pages that use that template. Worker processes inherit the pages and
     write the files themselves, so no view data or page bytes are copied between processes.
     """
     site_key = json_digest(site)
@@ -162,8 +173,7 @@ def render_to_folder(
     envs: list[jinja2.Environment] = []  # one per process, made on first use
 
     def one(page: PageSpec) -> tuple[str, int, Diagnostic | None]:
-        key = digest(fingerprints.get(page.template, "?" + page.template), site_key, page.path,
-                     page.template, data_digest(page.view))
+        key = page_key(page, fingerprints, site_key)
         old_key, old_size = known.get(page.path, ("", -1))
         old = reusable(previous, page.path, old_size) if old_key == key else None
         if old is not None and link_file(old, stage / page.path):
@@ -180,7 +190,7 @@ def render_to_folder(
     problems: dict[tuple[str, int, str], Diagnostic] = {}
     for page, (key, size, problem) in zip(pages, fork_map(one, pages, workers), strict=True):
         if problem is not None:
-            problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
+            _keep_first(problems, problem)
         else:
             record[page.path] = (key, size)
     return record, list(problems.values())

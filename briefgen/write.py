@@ -14,7 +14,7 @@ import errno
 import os
 import posixpath
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from briefgen.cache import digest
@@ -45,23 +45,6 @@ def check_paths(outputs: Sequence[OutputFile]) -> list[Diagnostic]:
                                  f"{item.source or '?'}",
                                  "give one of them a different slug"))
     return problems
-
-
-def write_site(outputs: Iterable[OutputFile], out_dir: Path, *,
-               finish: Callable[[Path], None] | None = None) -> Path:
-    """Write every file into a staging folder beside ``out_dir``, then swap it into place.
-
-    ``finish`` runs on the complete staging folder before the swap (e.g. a search indexer).
-    """
-    outputs = list(outputs)
-    problems = check_paths(outputs)
-    if problems:
-        raise BriefgenError(problems)
-    with staging(out_dir) as stage:
-        write_files(stage, outputs)
-        if finish is not None:
-            finish(stage)
-    return out_dir.absolute()
 
 
 @contextlib.contextmanager

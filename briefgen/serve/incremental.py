@@ -186,26 +186,21 @@ def _shape(brief: Brief) -> tuple[object, ...]:
             sorted(t.strip() for t in _WIKI_TARGET.findall(brief.body)))
 
 
-
 def _render(
     env: jinja2.Environment, pages: Sequence[PageSpec], config: Config, memo: BuildCache,
     prints: Mapping[str, str], check: Callable[[], None],
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
-    """``render_pages`` in chunks of one template each, so a newer change can cancel between
-    them and each page's cache key covers only the templates it uses."""
+    """``render_pages`` in chunks, so a newer change can cancel between them; each page's
+    cache key covers only the templates it uses (``prints``)."""
     outputs: list[OutputFile] = []
     problems: list[Diagnostic] = []
     site = site_view(config)
     seen: set[tuple[str, int, str]] = set()
-    by_template: dict[str, list[PageSpec]] = {}
-    for page in pages:
-        by_template.setdefault(page.template, []).append(page)
-    chunks = [(name, group[start : start + _CHUNK]) for name, group in by_template.items()
-              for start in range(0, len(group), _CHUNK)]
-    for name, chunk in chunks:
+    for start in range(0, len(pages), _CHUNK):
+        chunk = pages[start : start + _CHUNK]
         check()
         done, found = render_pages(env, chunk, site, config.root, memo=memo.pages,
-                                   fingerprint=prints.get(name, "?" + name))
+                                   fingerprints=prints)
         outputs += done
         for item in found:  # the same template error repeats on every page using it
             key = (item.pos.path, item.pos.line, item.code)
