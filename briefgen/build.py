@@ -24,6 +24,7 @@ from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
 from briefgen.views import (
     brief_path,
     entity_path,
+    plan_cards,
     plan_listing_pages,
     plan_ranked_pages,
     site_view,
@@ -93,10 +94,11 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
                                     workers=workers))
     check()
     # Work that does not need the ranking is done while the child still ranks.
-    pages = plan_listing_pages(config, graph)
+    cards = plan_cards(graph)  # cards do not show related briefs
+    pages = plan_listing_pages(config, graph, cards)
     feed_files = _feeds(config, graph, bodies)
     graph = dataclasses.replace(graph, related=related())
-    pages += plan_ranked_pages(graph, bodies) + plan_emails(config, graph)
+    pages += plan_ranked_pages(graph, bodies, cards) + plan_emails(config, graph)
     return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
                     theme=find_theme(config),
                     brief_count=len(published), problems=problems)
@@ -141,9 +143,9 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     are unchanged is linked from the previous ``site/`` instead of rendered, and when no
     input changed at all and ``site/`` is there, nothing is done.
     """
-    if use_cache and (count := unchanged_brief_count(config)) is not None:
-        return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     manifest = site_manifest(config)
+    if use_cache and (count := unchanged_brief_count(config, manifest)) is not None:
+        return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     workers = config.workers or default_workers()
     with _no_cycle_collection():
         cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()

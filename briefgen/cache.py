@@ -231,13 +231,14 @@ def site_manifest(config: Config) -> str:
     return input_manifest(files, repr((config, os.environ.get("SOURCE_DATE_EPOCH"))))
 
 
-def unchanged_brief_count(config: Config) -> int | None:
+def unchanged_brief_count(config: Config, current: str | None = None) -> int | None:
     """The brief count when nothing changed since the last build and ``site/`` is there.
 
-    Cheap on purpose (file stats and a small JSON file): ``briefgen build`` runs it before
-    importing the rest of the pipeline, so a no-change build returns in a blink.
+    ``current`` is this build's ``site_manifest`` when the caller has it already. Cheap on
+    purpose (file stats and a small JSON file): ``briefgen build`` runs it before importing
+    the rest of the pipeline, so a no-change build returns in a blink.
     """
     manifest, count = read_manifest(config.path(config.cache_dir))
     if not manifest or not (config.path(config.output_dir) / "index.html").is_file():
         return None
-    return count if manifest == site_manifest(config) else None
+    return count if manifest == (current or site_manifest(config)) else None

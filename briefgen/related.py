@@ -165,8 +165,8 @@ def _count_terms(docs: Sequence[RelDoc], boost: float) -> tuple[sp.csr_matrix, t
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
     weights = np.array([w for _, w in parts], dtype=np.float32)
     del parts
-    chunks = _chunks([len(e) for e in encoded])
     sizes = [len(e) for e in encoded]
+    chunks = _chunks(sizes)
     buffers = [b"".join(encoded[lo:hi]) for lo, hi in chunks]
     del encoded
     # Per word: hash (8 bytes), start, length and part (4 bytes each). Everything else is

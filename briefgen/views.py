@@ -153,7 +153,13 @@ def site_view(config: Config) -> dict[str, Any]:
     }
 
 
-def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str]) -> list[PageSpec]:
+def plan_cards(graph: LinkGraph) -> dict[str, dict[str, Any]]:
+    """Every published brief's card (see ``card``), by slug: listings share them."""
+    return {slug: card(graph.briefs[slug], graph) for slug in graph.order}
+
+
+def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str],
+                      cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
     """The pages that depend on related briefs: one per brief, and the editions (whose top
     stories count how often a brief is someone's related)."""
     pages: list[PageSpec] = []
@@ -162,15 +168,14 @@ def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str]) -> list[PageS
         view = brief_view(brief, graph, bodies[slug], position)
         pages.append(PageSpec(path=brief_path(slug), template="brief.html",
                               source=brief.path, view={"kind": "brief", **view}))
-    cards = {slug: card(graph.briefs[slug], graph) for slug in graph.order}
     return pages + _edition_pages(graph, cards)
 
 
-def plan_listing_pages(config: Config, graph: LinkGraph) -> list[PageSpec]:
+def plan_listing_pages(config: Config, graph: LinkGraph,
+                       cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
     """The index, tag, entity, search and 404 pages, which do not depend on related briefs,
     so they can be planned while the ranking runs."""
     briefs = [graph.briefs[s] for s in graph.order]
-    cards = {b.slug: card(b, graph) for b in briefs}
     pages: list[PageSpec] = []
     per_page = config.items_per_page
     total = max(1, math.ceil(len(briefs) / per_page))

@@ -160,8 +160,3 @@ def _folded_table() -> Mapping[str, Place]:
 def lookup(name: str) -> Place | None:
     """The place a surface form names, or None."""
     return _table().get(name) or _folded_table().get(fold(name))
-
-
-def is_acronym_place(name: str) -> bool:
-    """True for place names written as initials ("US", "U.K.")."""
-    return name.replace(".", "").isupper()
