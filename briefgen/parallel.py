@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-C = TypeVar("C")
 
 MIN_ITEMS = 300  # below this, starting processes costs more than it saves
 
@@ -28,46 +27,35 @@ def default_workers() -> int:
 def fork_map(func: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
     """``[func(item) for item in items]``, spread over forked workers that inherit ``items``.
 
-    Nothing is pickled on the way in: a forked child sees the
-    parent's memory, so large view data costs nothing to hand over. Only the results travel
+    Nothing is pickled on the way in: a forked child sees the parent's memory, so large
+    view data costs nothing to hand over. Only the results travel
     back, so ``func`` should return something small (it may write files itself). Items are
     dealt out in turn (0, n, 2n… to the first worker) so costly and cheap items mix.
     """
     if workers <= 1 or len(items) < MIN_ITEMS or not _can_fork():
         return [func(item) for item in items]
-    context = multiprocessing.get_context("fork")
     count = min(workers, len(items))
     # Move every object to the permanent generation first: a child's garbage collector
     # then never walks (and so never copies) the memory it shares with the parent.
     frozen = gc.get_freeze_count()
     gc.freeze()
-    readers, procs = [], []
-    for index in range(count):
-        reader, writer = context.Pipe(duplex=False)
-        proc = context.Process(target=_fork_worker,
-                               args=(func, items, index, count, writer, os.getpid()),
-                               daemon=True)
-        proc.start()
-        writer.close()
-        readers.append(reader)
-        procs.append(proc)
-    parts: list[Any] = []
     try:
-        for reader in readers:
+        children = [_start(func, items, index, count) for index in range(count)]
+        parts: list[list[Any]] = []
+        failure: Exception | None = None
+        for child in children:  # wait for every child, even after one failed
             try:
-                parts.append(reader.recv())
-            except EOFError:  # the child died without a word (killed, out of memory)
-                parts.append(("error", RuntimeError("a worker process ended unexpectedly")))
+                parts.append(_receive(*child))
+            except Exception as exc:  # re-raised below, after the others
+                failure = failure or exc
+        if failure is not None:
+            raise failure
     finally:
-        for proc in procs:
-            proc.join()
         if not frozen:  # the caller froze first; leave that to the caller to undo
             gc.unfreeze()
     results: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for index, (status, value) in enumerate(parts):
-        if status == "error":  # the worker's own exception, so callers can catch OSError
-            raise value
-        results[index::count] = value
+    for index, part in enumerate(parts):
+        results[index::count] = part
     return results
 
 
@@ -80,27 +68,39 @@ def fork_call(func: Callable[[], R]) -> Callable[[], R]:
     if not _can_fork():
         value = func()
         return lambda: value
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-    proc = context.Process(target=_fork_worker,
-                           args=(lambda _: func(), [None], 0, 1, writer, os.getpid()),
-                           daemon=True)
-    proc.start()
-    writer.close()
+    child = _start(lambda _: func(), [None], 0, 1)
 
     def wait() -> R:
-        try:
-            status, value = reader.recv()
-        except EOFError:  # the child died without a word (killed, out of memory)
-            status, value = "error", RuntimeError("a worker process ended unexpectedly")
-        finally:
-            proc.join()
-        if status == "error":
-            raise value
-        result: R = value[0]
+        result: R = _receive(*child)[0]
         return result
 
     return wait
+
+
+def _start(func: Callable[[T], R], items: Sequence[T], index: int,
+           count: int) -> tuple[Any, Any]:
+    """Fork a child that runs ``func`` on ``items[index::count]``: (its pipe, the process)."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    proc = context.Process(target=_fork_worker,
+                           args=(func, items, index, count, writer, os.getpid()), daemon=True)
+    proc.start()
+    writer.close()
+    return reader, proc
+
+
+def _receive(reader: Any, proc: Any) -> list[Any]:
+    """A child's results; its own exception (so callers can catch OSError) if it failed."""
+    try:
+        status, value = reader.recv()
+    except EOFError:  # the child died without a word (killed, out of memory)
+        status, value = "error", RuntimeError("a worker process ended unexpectedly")
+    finally:
+        proc.join()
+    if status == "error":
+        raise value
+    result: list[Any] = value
+    return result
 
 
 def _fork_worker(func: Callable[[T], R], items: Sequence[T], index: int, count: int,
