@@ -1,7 +1,13 @@
-"""Time `rank_related` on synthetic briefs: `python benchmarks/bench_related.py [N]`."""
+"""Time `rank_related` on synthetic briefs, both candidate paths.
+
+`python benchmarks/bench_related.py [N ...] [--both]` times the default path for each N (the
+full product up to `EXACT_UP_TO` briefs, pruned postings above). With `--both` it also runs
+the other path on the same briefs and prints how often their top five agree.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 import time
@@ -13,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as a script from any folder
     sys.path.insert(0, str(ROOT))
 
-from briefgen.related import RelDoc, rank_related  # noqa: E402
+from briefgen.related import EXACT_UP_TO, Related, RelDoc, rank_related  # noqa: E402
 
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "da", "fe", "gu", "ha", "jo",
               "pe", "qui", "ber", "tor", "lan", "mar", "dis", "con", "pro", "ist", "ment", "ing")
@@ -64,18 +70,34 @@ def synthetic_briefs(n: int, *, topics: int = 300, seed: int = 0) -> list[RelDoc
     return docs
 
 
-def main() -> None:
-    """Generate the briefs, then time one full ranking."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    docs = synthetic_briefs(n)
-    words = sum(len(d.body.split()) for d in docs) / n
-    chars = sum(len(d.title) + len(d.summary) + len(d.body) for d in docs)
+def _timed(docs: list[RelDoc], exact_up_to: int) -> tuple[dict[str, tuple[Related, ...]], str]:
+    """One ranking and a line saying how long it took."""
     began, cpu = time.perf_counter(), time.process_time()
-    ranked = rank_related(docs, k=5)
+    ranked = rank_related(docs, k=5, exact_up_to=exact_up_to)
     took, cpu = time.perf_counter() - began, time.process_time() - cpu
-    linked = sum(len(v) for v in ranked.values())
-    print(f"rank_related: {n} briefs, {words:.0f} body words and {chars / n:.0f} characters "
-          f"on average, {linked} links in {took:.2f} seconds ({cpu:.2f} s CPU)")
+    path = "full product" if len(docs) <= exact_up_to else "pruned postings"
+    return ranked, f"{path}: {took:.2f} s ({cpu:.2f} s CPU)"
+
+
+def main() -> None:
+    """Generate the briefs, then time the ranking for each size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
+    parser.add_argument("--both", action="store_true", help="also run the other path")
+    args = parser.parse_args()
+    for n in args.sizes:
+        docs = synthetic_briefs(n)
+        words = sum(len(d.body.split()) for d in docs) / n
+        ranked, line = _timed(docs, EXACT_UP_TO)
+        print(f"{n} briefs of {words:.0f} words: {line}", flush=True)
+        if args.both:
+            other, line = _timed(docs, n if n > EXACT_UP_TO else 0)
+            top = sum(len({r.id for r in ranked[i]} & {r.id for r in other[i]}) for i in ranked)
+            first = sum(bool(ranked[i]) and bool(other[i]) and ranked[i][0].id == other[i][0].id
+                        for i in ranked)
+            same = sum(ranked[i] == other[i] for i in ranked)
+            print(f"  {line}; top-5 overlap {top / (5 * n):.4f}, same first {first / n:.4f}, "
+                  f"identical lists {same / n:.4f}", flush=True)
 
 
 if __name__ == "__main__":

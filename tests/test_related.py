@@ -202,3 +202,70 @@ def test_neighbour_graph_keeps_topics_apart_on_a_larger_corpus() -> None:
         assert len(rel) == 5
         assert all(r.id.split("-")[0] == slug.split("-")[0] for r in rel)
     assert rank_related(list(reversed(docs)), k=5) == ranked
+
+
+def topic_corpus(n: int, seed: int = 5) -> list[RelDoc]:
+    """n briefs over ten topics, each with its own words and entity, plus shared filler."""
+    rng = random.Random(seed)
+    topics = [[f"t{t}w{w}" for w in range(25)] for t in range(10)]
+    filler = [f"common{w}" for w in range(200)]
+    docs = []
+    for i in range(n):
+        t = i % 10
+        body = " ".join(rng.choice(topics[t]) if rng.random() < 0.3 else rng.choice(filler)
+                        for _ in range(120))
+        docs.append(doc(f"b{i:04d}", f"story {i}", body, entities=(f"people/p{t}",),
+                        tags=(f"topic-{t}",), date=DAY + dt.timedelta(days=i % 60)))
+    return docs
+
+
+def test_pruned_postings_find_what_the_full_product_finds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefgen import related
+    # Shrink the index so pruning really drops postings and query features at this size.
+    monkeypatch.setattr(related, "_POSTINGS", 24)
+    monkeypatch.setattr(related, "_QUERY_TERMS", 12)
+    monkeypatch.setattr(related, "_RESCORED", 20)
+    docs = topic_corpus(300)
+    exact = rank_related(docs, k=5)
+    dropped = []
+    keep = related._strongest_holders
+
+    def spy(mat: object, limit: int) -> object:
+        kept = keep(mat, limit)
+        dropped.append(mat.nnz - kept.nnz)  # type: ignore[attr-defined]
+        return kept
+
+    monkeypatch.setattr(related, "_strongest_holders", spy)
+    pruned = rank_related(docs, k=5, exact_up_to=0)
+    assert dropped and dropped[0] > 1000  # the pruned path ran and really pruned ...
+    for slug, rel in pruned.items():
+        assert len(rel) == 5 and slug not in {r.id for r in rel}
+        assert all(int(r.id[1:]) % 10 == int(slug[1:]) % 10 for r in rel)  # same topic
+        assert [r.score for r in rel] == sorted((r.score for r in rel), reverse=True)
+    overlap = sum(len({r.id for r in exact[s]} & {r.id for r in pruned[s]}) for s in exact)
+    assert overlap / (5 * len(exact)) > 0.9  # ... and mostly agrees with the exact one
+    assert rank_related(list(reversed(docs)), k=5, exact_up_to=0) == pruned
+
+
+def test_pruned_postings_leave_an_unrelated_brief_without_links() -> None:
+    docs = [*topic_corpus(80), doc("loner", "Zebra quilts", "zebra quilt xylophone " * 20)]
+    ranked = rank_related(docs, k=5, exact_up_to=0)
+    assert ranked["loner"] == ()
+    assert all("loner" not in {r.id for r in rel} for rel in ranked.values())
+
+
+def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from briefgen.related import _largest_per_row, _strongest_holders
+    mat = sp.csr_matrix(np.array([[0.5, 0.0, 0.2], [0.5, 0.1, 0.0], [0.9, 0.1, 0.0],
+                                  [0.0, 0.0, 0.0]], dtype=np.float32))
+    kept = _strongest_holders(mat, 2).toarray()
+    # Column 0 ties at 0.5: the lower row stays.
+    assert kept[:, 0].tolist() == pytest.approx([0.5, 0.0, 0.9, 0.0])
+    assert kept[:, 1].tolist() == pytest.approx([0.0, 0.1, 0.1, 0.0])
+    assert kept[:, 2].tolist() == pytest.approx([0.2, 0.0, 0.0, 0.0])
+    picked = _largest_per_row(sp.csr_matrix(mat), 2)
+    assert [sorted(r) for r in picked.tolist()] == [[0, 2], [0, 1], [0, 1], [-1, -1]]
