@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,37 +167,48 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
         raise BriefgenError(sorted(problems, key=Diagnostic.sort_key))
     previous = cache.previous_site(out_dir)
     late: list[Diagnostic] = []
-    with staging(out_dir) as stage:
-        record, found = render_to_folder(
-            done.theme, done.pages, site_view(config), config.root, stage,
-            fingerprints=template_fingerprints(make_env(done.theme), done.theme),
-            previous=previous, known=cache.outputs,
-            workers=workers)
-        if found:
-            raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))
-        record.update(write_files(stage, others, previous=previous, known=cache.outputs,
-                                  workers=workers))
-        # The index is built inside the staging folder, so search and pages swap in together.
-        if config.search:
-            late.extend(search.index_site(stage, where=config.output_dir))
-        if finish is not None:
-            finish(stage)
-    result = BuildResult(outputs=(), file_count=len(record), brief_count=done.brief_count,
-                         diagnostics=tuple(sorted(problems + late, key=Diagnostic.sort_key)))
-    if use_cache:
-        cache.brief_count = result.brief_count
-        cache.outputs = record
-        cache.site_id = folder_id(out_dir)
-        try:
-            # After a search warning, keep the memo but not the manifest: the next build retries.
-            cache.save("" if late else manifest)
-        except OSError as exc:  # the site is written; only the next build's head start is lost
-            late.append(diag(str(config.path(config.cache_dir)), 0, 0, "BG-IO005",
-                             f"could not save the build cache: {exc.strerror or exc}",
-                             "the site was built; the next build starts cold",
-                             severity="warning"))
-            result = dataclasses.replace(result, diagnostics=tuple(sorted(
-                problems + late, key=Diagnostic.sort_key)))
+    removals: list[threading.Thread] = []  # the old site goes while the cache is saved
+    try:
+        with staging(out_dir, removals) as stage:
+            record, found = render_to_folder(
+                done.theme, done.pages, site_view(config), config.root, stage,
+                fingerprints=template_fingerprints(make_env(done.theme), done.theme),
+                previous=previous, known=cache.outputs,
+                workers=workers)
+            if found:
+                raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))
+            record.update(write_files(stage, others, previous=previous, known=cache.outputs,
+                                      workers=workers))
+            # The index is built inside the staging folder, so search and pages swap in together.
+            if config.search:
+                late.extend(search.index_site(stage, where=config.output_dir))
+            if finish is not None:
+                finish(stage)
+        result = BuildResult(outputs=(), file_count=len(record), brief_count=done.brief_count,
+                             diagnostics=tuple(sorted(problems + late, key=Diagnostic.sort_key)))
+        if not use_cache:
+            return result
+        # After a search warning, keep the memo but not the manifest: the next build retries.
+        return _save_cache(config, cache, "" if late else manifest, result, record)
+    finally:
+        for thread in removals:
+            thread.join()
+
+
+def _save_cache(config: Config, cache: BuildCache, manifest: str, result: BuildResult,
+                record: dict[str, tuple[str, int]]) -> BuildResult:
+    """Keep this build's results for the next one; a failure to save is only a warning."""
+    cache.brief_count = result.brief_count
+    cache.outputs = record
+    cache.site_id = folder_id(config.path(config.output_dir))
+    try:
+        cache.save(manifest)
+    except OSError as exc:  # the site is written; only the next build's head start is lost
+        warning = diag(str(config.path(config.cache_dir)), 0, 0, "BG-IO005",
+                       f"could not save the build cache: {exc.strerror or exc}",
+                       "the site was built; the next build starts cold", severity="warning")
+        result = dataclasses.replace(result, diagnostics=tuple(sorted(
+            (*result.diagnostics, warning), key=Diagnostic.sort_key)))
     return result
 
 

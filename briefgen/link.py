@@ -139,6 +139,8 @@ def build_graph(
 def _find_wikilinks(brief: Brief) -> list[tuple[str, int, int]]:
     """``(target, line, col)`` for each wikilink outside code, positions in the file."""
     text = brief.body
+    if "[[" not in text:  # most briefs have none: skip masking code (a tenth of a ms each)
+        return []
     masked = mask_fences(text)
     masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), masked)
     found: list[tuple[str, int, int]] = []

@@ -14,6 +14,7 @@ import errno
 import os
 import posixpath
 import shutil
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -48,11 +49,13 @@ def check_paths(outputs: Sequence[OutputFile]) -> list[Diagnostic]:
 
 
 @contextlib.contextmanager
-def staging(out_dir: Path) -> Iterator[Path]:
+def staging(out_dir: Path, removals: list[threading.Thread] | None = None) -> Iterator[Path]:
     """A fresh staging folder beside ``out_dir``, swapped into place when the block ends.
 
     If the block raises, the staging folder is removed and ``out_dir`` is left as it was;
-    an ``OSError`` (disk full, read-only) becomes a BG-WR003 error.
+    an ``OSError`` (disk full, read-only) becomes a BG-WR003 error. With ``removals``, the
+    replaced site is deleted by a thread added to that list (the caller joins it), so the
+    build can save its cache meanwhile; a removal cut short is finished by the next build.
     """
     out_dir = out_dir.absolute()
     try:
@@ -68,12 +71,19 @@ def staging(out_dir: Path) -> Iterator[Path]:
     try:
         yield stage
         _fsync_dir(stage)
-        swap_into_place(stage, out_dir)
+        old = swap_into_place(stage, out_dir)
     except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
         if not isinstance(exc, OSError):
             raise
         raise _write_error(out_dir, exc) from exc
+    if old is not None:
+        if removals is None:
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            removals.append(threading.Thread(target=shutil.rmtree, args=(old,),
+                                             kwargs={"ignore_errors": True}))
+            removals[-1].start()
 
 
 def _write_error(out_dir: Path, exc: OSError) -> BriefgenError:
@@ -142,17 +152,15 @@ def write_files(stage: Path, outputs: Sequence[OutputFile], *, previous: Path | 
     return dict(zip((o.path for o in outputs), fork_map(one, outputs, workers), strict=True))
 
 
-def swap_into_place(stage: Path, out_dir: Path) -> None:
-    """Make ``stage`` the new ``out_dir``; the old one is removed afterwards."""
+def swap_into_place(stage: Path, out_dir: Path) -> Path | None:
+    """Make ``stage`` the new ``out_dir``; return where the old one now is, to be removed."""
     if out_dir.is_dir() and not out_dir.is_symlink() and _exchange(stage, out_dir):
-        shutil.rmtree(stage, ignore_errors=True)  # stage now holds the old site
-        return
+        return stage  # stage now holds the old site
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     if out_dir.exists() or out_dir.is_symlink():
         os.replace(out_dir, old)
     os.replace(stage, out_dir)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    return old if old.exists() else None
 
 
 def recover(out_dir: Path) -> None:
