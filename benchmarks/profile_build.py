@@ -70,7 +70,7 @@ def main() -> None:
     for cls_name in ("load", "save"):
         setattr(BuildCache, cls_name, timed(times, f"cache {cls_name}",
                                             getattr(BuildCache, cls_name)))
-    write_mod.swap_into_place = timed(times, "swap (and remove old site)",
+    write_mod.swap_into_place = timed(times, "swap (the old site is removed meanwhile)",
                                       write_mod.swap_into_place)
     rank = link_mod._rank
 

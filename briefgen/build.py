@@ -293,8 +293,8 @@ def _extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
                       for t in graph.tags.values()})
         pages.update({entity_path(e.key): graph.briefs[e.briefs[0]].date.isoformat()
                       for e in graph.entities.values()})
-        out.append(OutputFile(path="sitemap.xml", data=feeds.sitemap(config.site_url, pages),
-                              source="briefgen"))
+        out.extend(OutputFile(path=path, data=data, source="briefgen")
+                   for path, data in feeds.sitemaps(config.site_url, pages))
         out.append(OutputFile(path="robots.txt", data=feeds.robots(config.site_url),
                               source="briefgen"))
     return out

@@ -153,11 +153,37 @@ def json_feed(meta: FeedMeta, entries: Sequence[Entry], *, full: bool = True) ->
     return (head + ', "items": [' + items + "]}\n").encode("utf-8")
 
 
-def sitemap(site_url: str, pages: Mapping[str, str]) -> bytes:
-    """A sitemap of ``{path: lastmod date}`` pages (requires a base URL)."""
+SITEMAP_LIMIT = 50_000  # URLs one sitemap file may list (sitemaps.org protocol)
+
+
+def sitemaps(site_url: str, pages: Mapping[str, str],
+             limit: int = SITEMAP_LIMIT) -> list[tuple[str, bytes]]:
+    """``(path, bytes)`` of the sitemap of ``{path: lastmod date}`` pages (needs a base URL).
+
+    Up to ``limit`` pages that is one ``sitemap.xml``. A larger archive gets numbered
+    sitemaps under ``sitemaps/`` and a ``sitemap.xml`` that indexes them, as the protocol
+    requires; robots.txt names ``sitemap.xml`` either way.
+    """
+    paths = sorted(pages)
+    if len(paths) <= limit:
+        return [("sitemap.xml", _urlset(site_url, paths, pages))]
+    parts = [paths[i:i + limit] for i in range(0, len(paths), limit)]
+    files = [(f"sitemaps/{n}.xml", _urlset(site_url, part, pages))
+             for n, part in enumerate(parts, 1)]
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for (path, _), part in zip(files, parts, strict=True):
+        newest = max((pages[p] for p in part if pages[p]), default="")
+        out.append(f"  <sitemap><loc>{escape(site_url + path)}</loc>"
+                   + (f"<lastmod>{newest}</lastmod>" if newest else "") + "</sitemap>")
+    out.append("</sitemapindex>")
+    return [("sitemap.xml", ("\n".join(out) + "\n").encode("utf-8")), *files]
+
+
+def _urlset(site_url: str, paths: Sequence[str], pages: Mapping[str, str]) -> bytes:
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for path in sorted(pages):
+    for path in paths:
         lastmod = pages[path]
         out.append(f"  <url><loc>{escape(site_url + path)}</loc>"
                    + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>")

@@ -129,3 +129,24 @@ def test_links_are_absolute_with_base_url(tmp_path: Path) -> None:
             for html in (entry.content[0].value, item["content_html"]):
                 for link in links_of(html):
                     assert link.startswith(("https://", "http://", "mailto:")), (path, link)
+
+
+def test_a_large_archive_gets_a_sitemap_index() -> None:
+    from briefgen.feeds import sitemaps
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    pages = {f"briefs/b{i}.html": f"2025-01-{i + 1:02d}" for i in range(7)} | {"index.html": ""}
+    assert [p for p, _ in sitemaps(BASE, pages)] == ["sitemap.xml"]  # under the limit: one file
+    files = dict(sitemaps(BASE, pages, limit=3))
+    assert sorted(files) == ["sitemap.xml", "sitemaps/1.xml", "sitemaps/2.xml", "sitemaps/3.xml"]
+    index = ElementTree.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{ns}sitemapindex"
+    assert [e.findtext(f"{ns}loc") for e in index] == [
+        f"{BASE}sitemaps/{n}.xml" for n in (1, 2, 3)]
+    listed = []
+    for n in (1, 2, 3):
+        urls = ElementTree.fromstring(files[f"sitemaps/{n}.xml"])
+        assert urls.tag == f"{ns}urlset" and len(urls) <= 3
+        listed += [u.findtext(f"{ns}loc") for u in urls]
+        newest = max((u.findtext(f"{ns}lastmod") or "" for u in urls), default="")
+        assert (index[n - 1].findtext(f"{ns}lastmod") or "") == newest
+    assert listed == [BASE + p for p in sorted(pages)]
