@@ -119,15 +119,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bg-bench-") as tmp:
         rows = {n: measure(n, Path(tmp), with_hugo) for n in args.sizes}
     print("| N | cold s | no-change s | one edit s | template edit s | peak MB |"
-          + (" Hugo cold s | Hugo edit s | Hugo MB | cold ratio | mem ratio |" if with_hugo
-             else ""))
-    print("|---|---|---|---|---|---|" + ("---|---|---|---|---|" if with_hugo else ""))
+          + (" Hugo cold s | Hugo edit s | Hugo MB | cold ratio | edit ratio | mem ratio |"
+             if with_hugo else ""))
+    print("|---|---|---|---|---|---|" + ("---|---|---|---|---|---|" if with_hugo else ""))
     for n, r in rows.items():
         line = (f"| {n} | {r['cold']:.2f} | {r['nochange']:.2f} | {r['edit']:.2f} | "
                 f"{r['template']:.2f} | {r['mem'] / 1024:.0f} |")
         if with_hugo:
             line += (f" {r['hugo_cold']:.2f} | {r['hugo_edit']:.2f} | {r['hugo_mem'] / 1024:.0f}"
-                     f" | {r['cold'] / r['hugo_cold']:.2f}x | {r['mem'] / r['hugo_mem']:.2f}x |")
+                     f" | {r['cold'] / r['hugo_cold']:.2f}x | {r['edit'] / r['hugo_edit']:.2f}x"
+                     f" | {r['mem'] / r['hugo_mem']:.2f}x |")
         print(line)
 
 
