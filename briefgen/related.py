@@ -46,6 +46,7 @@ _QUERY_TERMS = 48  # a brief looks for candidates through its strongest features
 _POSTINGS = 256  # ... and each feature lists only the briefs where it weighs most
 _RESCORED = 64  # best pruned matches per brief whose exact similarity is then computed
 _PAIR_BLOCK = 1 << 16  # pairs scored at a time (bounds the gathered rows' memory)
+_QUERY_BLOCK = 1024  # briefs whose partial matches are gathered at a time
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
 _GRAPH_NEIGHBOURS = 20
 _GRAPH_DIMS = 16
@@ -394,9 +395,8 @@ def _pruned_candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     index = sp.csr_matrix(_strongest_holders(features, _POSTINGS).T)  # feature -> briefs
     width = max(m, _RESCORED)
     cand = np.full((n, width), -1, dtype=np.int32)
-    rows = max(1, (1 << 22) // max(1, _QUERY_TERMS * _POSTINGS // 4))  # ~4M partial sums
-    for lo in range(0, n, rows):
-        hi = min(n, lo + rows)
+    for lo in range(0, n, _QUERY_BLOCK):
+        hi = min(n, lo + _QUERY_BLOCK)
         part = sp.csr_matrix(query[lo:hi] @ index)
         part.data[part.indices == np.repeat(np.arange(lo, hi), np.diff(part.indptr))] = 0.0
         part.eliminate_zeros()  # never the brief itself
