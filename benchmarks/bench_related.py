@@ -71,12 +71,15 @@ def synthetic_briefs(n: int, *, topics: int = 300, seed: int = 0) -> list[RelDoc
 
 
 def _timed(docs: list[RelDoc], exact_up_to: int) -> tuple[dict[str, tuple[Related, ...]], str]:
-    """One ranking and a line saying how long it took."""
+    """One ranking and a line saying how long it took and how often links stay on topic."""
     began, cpu = time.perf_counter(), time.process_time()
     ranked = rank_related(docs, k=5, exact_up_to=exact_up_to)
     took, cpu = time.perf_counter() - began, time.process_time() - cpu
     path = "full product" if len(docs) <= exact_up_to else "pruned postings"
-    return ranked, f"{path}: {took:.2f} s ({cpu:.2f} s CPU)"
+    topic = {d.id: d.tags[0] for d in docs}  # the synthetic topic each brief was drawn from
+    links = [(i, r.id) for i, rel in ranked.items() for r in rel]
+    on_topic = sum(topic[i] == topic[j] for i, j in links) / max(1, len(links))
+    return ranked, f"{path}: {took:.2f} s ({cpu:.2f} s CPU), links on topic {on_topic:.4f}"
 
 
 def main() -> None:

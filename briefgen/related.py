@@ -39,8 +39,9 @@ _MAX_TERMS = 160  # strongest terms kept per brief: drops noise and bounds the p
 _CANDIDATES = 50  # best direct matches per brief that the final score re-ranks
 # Above this many briefs the all-pairs product (quadratic) gives way to pruned postings
 # (linear). Below it the product is exact and no slower. Whole rankings measured with
-# benchmarks/bench_related.py: 10,000 briefs 4.4-5.6 s against 5.9-6.3 s pruned; 20,000
-# 12.7 s against 13.0 s; 40,000 about 44 s against 30 s.
+# `benchmarks/bench_related.py 10000 20000 40000 --both`: 10,000 briefs 5.3 s against 6.0 s
+# pruned; 20,000 14.0 s against 14.2 s; 40,000 41-44 s against 26-27 s, the top five
+# agreeing for 97.8% of links there (and every link on topic either way).
 EXACT_UP_TO = 20_000
 _QUERY_TERMS = 48  # a brief looks for candidates through its strongest features only ...
 _POSTINGS = 256  # ... and each feature lists only the briefs where it weighs most
