@@ -12,14 +12,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen import feeds, search
-from briefgen.cache import BuildCache, folder_id, site_manifest, unchanged_brief_count
+from briefgen.cache import (
+    BuildCache,
+    files_under,
+    folder_id,
+    site_manifest,
+    unchanged_brief_count,
+)
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.link import LinkGraph, build_graph, start_ranking
+from briefgen.link import (
+    LinkGraph,
+    Ranked,
+    RankJob,
+    build_graph,
+    ranking_helper,
+    start_ranking,
+)
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile, PageSpec
-from briefgen.parallel import default_workers
+from briefgen.parallel import Helper, default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
 from briefgen.views import (
@@ -68,13 +81,32 @@ class Gathered:
 
 
 def gather(config: Config, memo: BuildCache, *, workers: int = 1,
-           check: Callable[[], None] = _never, chunk: int = 0) -> Gathered:
+           check: Callable[[], None] = _never, chunk: int = 0,
+           helper: Helper[RankJob, Ranked] | None = None) -> Gathered:
     """Load, link, render bodies and plan pages. ``check`` runs between steps (and between
-    body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it."""
+    body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it.
+
+    ``helper`` ranks the related briefs (see ``link.ranking_helper``); the caller closes it.
+    Without one, a helper is forked here, before the briefs are loaded.
+    """
     root = config.root
     problems: list[Diagnostic] = []
     paths, found = find_brief_files(config.path(config.briefs_dir), root)
     problems += found
+    if helper is not None:
+        return _gather(config, memo, workers, check, chunk, paths, problems, helper)
+    own = ranking_helper(len(paths), config.related_count)
+    try:
+        return _gather(config, memo, workers, check, chunk, paths, problems, own)
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _gather(config: Config, memo: BuildCache, workers: int, check: Callable[[], None],
+            chunk: int, paths: list[Path], problems: list[Diagnostic],
+            helper: Helper[RankJob, Ranked] | None) -> Gathered:
+    root = config.root
     briefs, found = load_briefs(paths, root, memo.briefs, workers=workers)
     problems += found
     published = [b for b in briefs if config.build_drafts or not b.draft]
@@ -85,7 +117,8 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     problems += found
     # Related briefs are ranked in a child process while this one renders the bodies.
     related = start_ranking(graph, related_count=config.related_count,
-                            half_life_days=config.related_half_life_days, memo=memo.related)
+                            half_life_days=config.related_half_life_days, memo=memo.related,
+                            helper=helper)
     bodies: dict[str, str] = {}
     step = chunk or max(1, len(graph.order))
     for start in range(0, len(graph.order), step):
@@ -148,15 +181,23 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     if use_cache and (count := unchanged_brief_count(config, manifest)) is not None:
         return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     workers = config.workers or default_workers()
-    with _no_cycle_collection():
-        cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
-        return _build(config, cache, manifest, workers, finish, use_cache)
+    # Forked before the cache is loaded: the ranking child then holds only its own data.
+    helper = ranking_helper(len(files_under(str(config.path(config.briefs_dir)), ".md")),
+                            config.related_count)
+    try:
+        with _no_cycle_collection():
+            cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
+            return _build(config, cache, manifest, workers, finish, use_cache, helper)
+    finally:
+        if helper is not None:
+            helper.close()
 
 
 def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
-           finish: Callable[[Path], None] | None, use_cache: bool) -> BuildResult:
+           finish: Callable[[Path], None] | None, use_cache: bool,
+           helper: Helper[RankJob, Ranked] | None) -> BuildResult:
     out_dir = config.path(config.output_dir)
-    done = gather(config, cache, workers=workers)
+    done = gather(config, cache, workers=workers, helper=helper)
     others = other_outputs(config, done)
     gc.freeze()  # see _no_cycle_collection; forked workers then share these pages untouched
     gc.enable()

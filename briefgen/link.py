@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from briefgen.cache import Memo, data_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote, Related
-from briefgen.parallel import MIN_ITEMS, fork_call
+from briefgen.parallel import MIN_ITEMS, Helper, fork_call, start_helper
 from briefgen.slugs import slugify
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
@@ -308,50 +308,81 @@ def _index_tags(ordered: Sequence[Brief]) -> dict[str, TagInfo]:
     }
 
 
+Ranked = dict[str, tuple[Related, ...]]  # each brief's related briefs, best first
+_Fields = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...],
+                tuple[tuple[str, str], ...], int]  # what the ranker reads of one brief
+RankJob = tuple[list[_Fields], int, float]  # briefs, links per brief, half-life in days
+
+
+def ranking_helper(brief_files: int, related_count: int) -> Helper[RankJob, Ranked] | None:
+    """A child forked now, before the build loads anything, to rank related briefs later
+    (see ``parallel.start_helper``); None when there is too little to rank or no fork."""
+    if related_count <= 0 or brief_files < MIN_ITEMS:
+        return None
+    return start_helper(_rank_fields, warm=_import_ranker)
+
+
 def start_ranking(
     graph: LinkGraph, *, related_count: int = 5, half_life_days: float = 30.0,
-    memo: Memo | None = None,
-) -> Callable[[], dict[str, tuple[Related, ...]]]:
-    """Start ranking related briefs in a forked child (the slowest single step of a large
-    build, and one that other steps do not wait for); return a function giving the result."""
+    memo: Memo | None = None, helper: Helper[RankJob, Ranked] | None = None,
+) -> Callable[[], Ranked]:
+    """Start ranking related briefs in a child process (the slowest single step of a large
+    build, and one that other steps do not wait for); return a function giving the result.
+
+    The ``helper`` (see ``ranking_helper``) does the work when given; otherwise a child is
+    forked now. The caller closes the helper afterwards, used or not.
+    """
     ordered = [graph.briefs[s] for s in graph.order]
     return _rank(ordered, graph.entities, graph.brief_entities, related_count,
-                 half_life_days, memo, background=True)
+                 half_life_days, memo, background=True, helper=helper)
 
 
 def _rank(
     ordered: Sequence[Brief], entities: Mapping[str, EntityInfo],
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
     memo: Memo | None = None, *, background: bool = False,
-) -> Callable[[], dict[str, tuple[Related, ...]]]:
+    helper: Helper[RankJob, Ranked] | None = None,
+) -> Callable[[], Ranked]:
     # What the ranker reads of each brief, as plain tuples: cheap to hash for the memo key.
-    fields = [(b.slug, b.title, b.summary, b.body,
-               tuple(slugify(t, fallback="tag") for t in b.tags), brief_entities[b.slug],
-               tuple((k, entities[k].name) for k in brief_entities[b.slug]), b.date.toordinal())
-              for b in ordered]
+    fields: list[_Fields] = [
+        (b.slug, b.title, b.summary, b.body, tuple(slugify(t, fallback="tag") for t in b.tags),
+         brief_entities[b.slug], tuple((k, entities[k].name) for k in brief_entities[b.slug]),
+         b.date.toordinal())
+        for b in ordered]
     key = ""
     if memo is not None:  # ranking looks at every brief: cache it by all of its inputs
         key = data_digest([count, half_life, *fields])
-        cached: dict[str, tuple[Related, ...]] | None = memo.get(key)
+        cached: Ranked | None = memo.get(key)
         if cached is not None:
             return lambda: cached
+    job: RankJob = (fields, count, half_life)
+    pending: Callable[[], Ranked]
+    if helper is not None:
+        pending = helper.submit(job)
+    elif background and len(fields) >= MIN_ITEMS:
+        pending = fork_call(lambda: _rank_fields(job))
+    else:
+        pending = lambda: _rank_fields(job)  # noqa: E731
 
-    def rank() -> dict[str, tuple[Related, ...]]:
-        # numpy and scipy load only when ranking runs (in the child, when there is one).
-        from briefgen.related import RelDoc, rank_related
-
-        docs = [RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,
-                       entities=keys, entity_labels=dict(labels),
-                       date=dt.date.fromordinal(day))
-                for slug, title, summary, body, tags, keys, labels, day in fields]
-        return rank_related(docs, k=count, half_life_days=half_life)
-
-    pending = fork_call(rank) if background and len(fields) >= MIN_ITEMS else rank
-
-    def result() -> dict[str, tuple[Related, ...]]:
+    def result() -> Ranked:
         found = pending()
         if memo is not None:
             memo.put(key, found)
         return found
 
     return result
+
+
+def _import_ranker() -> None:
+    import briefgen.related  # noqa: F401 - numpy and scipy, loaded ahead of the work
+
+
+def _rank_fields(job: RankJob) -> Ranked:
+    # numpy and scipy load only when ranking runs (in the child, when there is one).
+    from briefgen.related import RelDoc, rank_related
+
+    fields, count, half_life = job
+    docs = [RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,
+                   entities=keys, entity_labels=dict(labels), date=dt.date.fromordinal(day))
+            for slug, title, summary, body, tags, keys, labels, day in fields]
+    return rank_related(docs, k=count, half_life_days=half_life)

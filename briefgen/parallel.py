@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 MIN_ITEMS = 300  # below this, starting processes costs more than it saves
 
@@ -75,6 +77,78 @@ def fork_call(func: Callable[[], R]) -> Callable[[], R]:
         return result
 
     return wait
+
+
+class Helper(Generic[A, R]):
+    """A child forked early that waits for one argument, runs ``func`` on it and sends the
+    result back; see ``start_helper``."""
+
+    def __init__(self, conn: Any, proc: Any) -> None:
+        self._conn = conn
+        self._proc = proc
+        self._state = "idle"  # then "running", then "closed"
+
+    def submit(self, arg: A) -> Callable[[], R]:
+        """Send ``arg`` (pickled) to the child; return a function that waits for the result."""
+        if self._state != "idle":
+            raise RuntimeError("a helper runs once")
+        self._conn.send(("run", arg))
+        self._state = "running"
+
+        def wait() -> R:
+            try:
+                result: R = _receive(self._conn, self._proc)[0]
+            finally:
+                self._state = "closed"
+            return result
+
+        return wait
+
+    def close(self) -> None:
+        """Stop the child if it is still waiting or working (a failed or cached build)."""
+        if self._state == "idle":
+            with contextlib.suppress(OSError):
+                self._conn.send(("stop", None))
+            self._proc.join(5)
+        if self._state != "closed" and self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._conn.close()
+        self._state = "closed"
+
+
+def start_helper(func: Callable[[A], R],
+                 warm: Callable[[], object] | None = None) -> Helper[A, R] | None:
+    """Fork a helper now, while this process is small; None where forking is not possible.
+
+    A child forked later would map everything the build has loaded by then, and on Linux
+    those shared pages count in its resident size: a large build's memory peak would be
+    that child. Forked early, it holds little more than what it is sent. ``warm`` runs in
+    the child at once (to import what ``func`` needs while the parent works).
+    """
+    if not _can_fork():
+        return None
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe(duplex=True)
+    proc = context.Process(target=_helper_main, args=(func, warm, theirs, os.getpid()),
+                           daemon=True)
+    proc.start()
+    theirs.close()
+    return Helper(mine, proc)
+
+
+def _helper_main(func: Callable[[A], R], warm: Callable[[], object] | None, conn: Any,
+                 parent: int) -> None:
+    _die_with_parent(parent)
+    if warm is not None:
+        with contextlib.suppress(Exception):  # only a head start: func imports what it needs
+            warm()
+    try:
+        kind, arg = conn.recv()
+    except EOFError:  # the parent went away
+        return
+    if kind == "run":
+        _fork_worker(func, [arg], 0, 1, conn, parent)
 
 
 def _start(func: Callable[[T], R], items: Sequence[T], index: int,

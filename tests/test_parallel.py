@@ -55,3 +55,42 @@ def test_fork_map_raises_the_workers_exception() -> None:
 
 def test_fork_map_runs_small_jobs_in_this_process() -> None:
     assert fork_map(lambda n: os.getpid(), [1, 2, 3], 2) == [os.getpid()] * 3
+
+
+def test_helper_runs_once_in_a_child_forked_early() -> None:
+    out = _run("""
+        import os
+        from briefgen.parallel import start_helper
+        parent = os.getpid()
+        big = None
+        helper = start_helper(lambda job: (sum(job), os.getpid(), big is None),
+                              warm=lambda: None)
+        big = list(range(10**6))  # made after the fork: the child never sees it
+        total, pid, small = helper.submit(list(range(1000)))()
+        assert total == 499500 and pid != parent and small, (total, pid, small)
+        helper.close()
+        print("ok")
+    """)
+    assert out == "ok"
+
+
+def test_helper_closed_unused_or_failing_leaves_no_child() -> None:
+    out = _run("""
+        import multiprocessing
+        from briefgen.parallel import start_helper
+        unused = start_helper(lambda job: job)
+        unused.close()
+        failing = start_helper(lambda job: 1 / job)
+        wait = failing.submit(0)
+        try:
+            wait()
+        except ZeroDivisionError as exc:
+            assert any("in a worker process" in note for note in exc.__notes__)
+        failing.close()
+        busy = start_helper(lambda job: __import__("time").sleep(job))
+        busy.submit(60)
+        busy.close()  # a build that failed meanwhile: the child is stopped, not awaited
+        assert multiprocessing.active_children() == []
+        print("ok")
+    """)
+    assert out == "ok"
