@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from briefgen.cache import Memo, data_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote, Related
-from briefgen.parallel import MIN_ITEMS, Helper, fork_call, start_helper
+from briefgen.parallel import MIN_ITEMS, Helper, fork_call, release_large_frees, start_helper
 from briefgen.slugs import slugify
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
@@ -319,7 +319,7 @@ def ranking_helper(brief_files: int, related_count: int) -> Helper[RankJob, Rank
     (see ``parallel.start_helper``); None when there is too little to rank or no fork."""
     if related_count <= 0 or brief_files < MIN_ITEMS:
         return None
-    return start_helper(_rank_fields, warm=_import_ranker)
+    return start_helper(_rank_fields, warm=_prepare_ranker)
 
 
 def start_ranking(
@@ -373,7 +373,9 @@ def _rank(
     return result
 
 
-def _import_ranker() -> None:
+def _prepare_ranker() -> None:
+    """Runs in the ranking child as soon as it is forked."""
+    release_large_frees()  # the ranking allocates and frees big arrays in turn
     import briefgen.related  # noqa: F401 - numpy and scipy, loaded ahead of the work
 
 

@@ -206,6 +206,23 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def release_large_frees(threshold: int = 256 * 1024) -> None:
+    """Have glibc serve every block of ``threshold`` bytes or more from its own mapping, so
+    freeing it returns the memory to the system at once (mallopt M_MMAP_THRESHOLD).
+
+    By default glibc raises that threshold after large frees and then keeps such blocks in
+    its heap, where they are seldom given back: a process that allocates and frees big
+    numpy arrays in turn (the ranking child) then peaks far above what it holds, 330 against
+    215 MB at 4,000 briefs. For a dedicated child only; no library exposes mallopt.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, threshold)  # M_MMAP_THRESHOLD = -3
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
 def _can_fork() -> bool:
     # fork is only safe from a single-threaded process; the dev server has threads.
     import threading
