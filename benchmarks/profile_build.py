@@ -4,6 +4,7 @@ Usage:
     python benchmarks/synth.py /tmp/n10k 10000      # a synthetic site, once
     python benchmarks/profile_build.py /tmp/n10k     # a cold build (cache and site removed)
     python benchmarks/profile_build.py /tmp/n10k --edit       # a one-brief edit build
+    python benchmarks/profile_build.py /tmp/n10k --template   # a build after a template edit
     python benchmarks/profile_build.py /tmp/n10k --cprofile 25
 
 Steps are timed by wrapping the functions ``briefgen.build`` calls, so the figures are those
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="a site folder (see benchmarks/synth.py)")
     parser.add_argument("--edit", action="store_true",
                         help="keep the cache and site, append a sentence to one brief first")
+    parser.add_argument("--template", action="store_true",
+                        help="keep the cache and site, change the site's tag template first")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N",
                         help="also print cProfile's N costliest functions (this process)")
     args = parser.parse_args()
@@ -61,6 +64,12 @@ def main() -> None:
         target = briefs[len(briefs) // 2]
         target.write_text(target.read_text(encoding="utf-8") + "\nOne more sentence.\n",
                           encoding="utf-8")
+    elif args.template:
+        theme = args.root / "themes" / "default" / "templates"
+        theme.mkdir(parents=True, exist_ok=True)
+        old = (theme / "tag.html").read_text() if (theme / "tag.html").exists() else ""
+        (theme / "tag.html").write_text("{% extends 'default/tag.html' %}{% block title %}"
+                                        f"Tag {len(old) % 7} {{{{ page.name }}}}{{% endblock %}}")
     else:
         shutil.rmtree(config.path(config.cache_dir), ignore_errors=True)
         shutil.rmtree(config.path(config.output_dir), ignore_errors=True)
