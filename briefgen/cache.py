@@ -25,7 +25,7 @@ from typing import Any
 from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
 
-_FORMAT = f"briefgen-cache-4-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+_FORMAT = f"briefgen-cache-5-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -57,6 +57,13 @@ def data_digest(value: Any) -> str:
         return json_digest(value)
 
 
+_SHARDS = "0123456789abcdef"  # a memo is saved as one file per first hex digit of its keys
+
+
+def _shard(key: str) -> str:
+    return key[:1] if key[:1] in _SHARDS else "_"
+
+
 @dataclass(slots=True)
 class Memo:
     """One kind of cached result; records which keys the current build used."""
@@ -65,6 +72,7 @@ class Memo:
     used: set[str] = field(default_factory=set)
     hits: int = 0
     misses: int = 0
+    changed: set[str] = field(default_factory=set)  # shards that differ from the saved ones
 
     def get(self, key: str) -> Any:
         """The cached value or None; marks the key as still in use."""
@@ -80,9 +88,11 @@ class Memo:
         """Store a value for this build (and the next)."""
         self.entries[key] = value
         self.used.add(key)
+        self.changed.add(_shard(key))
 
     def compact(self) -> None:
         """Forget entries the last build did not use, so the cache never grows unbounded."""
+        self.changed.update(_shard(k) for k in self.entries if k not in self.used)
         self.entries = {k: v for k, v in self.entries.items() if k in self.used}
 
 
@@ -104,23 +114,30 @@ class BuildCache:
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
-        """Read the cache; a missing, stale or unreadable file gives an empty cache."""
+        """Read the cache; a missing, stale or unreadable file gives an empty cache.
+
+        Memos are kept in shards (``briefs-3.pickle``: the entries whose key starts with 3),
+        so a build that changed a few entries rewrites a few files, not all of them. Every
+        entry is content-addressed, so shards of different builds may be mixed safely.
+        """
         cache = cls(folder=folder)
-        path = folder / "cache.pickle"
-        try:
-            with path.open("rb") as handle:
-                data = pickle.load(handle)  # nosec B301 - our own file, see module docstring
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                TypeError, ValueError):
+        state = _read(folder / "state.pickle")
+        if state is None:
+            for name in _MEMOS:  # nothing usable on disk: the next save writes every shard
+                getattr(cache, name).changed.update(_SHARDS + "_")
             return cache
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            return cache
-        for name in ("briefs", "bodies", "related"):
-            getattr(cache, name).entries = data.get(name, {})
-        cache.manifest = data.get("manifest", "")
-        cache.brief_count = data.get("brief_count", 0)
-        cache.outputs = data.get("outputs", {})
-        cache.site_id = data.get("site_id", (0, 0))
+        for name in _MEMOS:
+            memo: Memo = getattr(cache, name)
+            for shard in _SHARDS + "_":
+                part = _read(folder / f"{name}-{shard}.pickle")
+                if part is None:
+                    memo.changed.add(shard)  # rewritten at the next save
+                else:
+                    memo.entries.update(part["entries"])
+        cache.manifest = state.get("manifest", "")
+        cache.brief_count = state.get("brief_count", 0)
+        cache.outputs = state.get("outputs", {})
+        cache.site_id = state.get("site_id", (0, 0))
         return cache
 
     def previous_site(self, out_dir: Path) -> Path | None:
@@ -128,36 +145,66 @@ class BuildCache:
         return out_dir if self.outputs and folder_id(out_dir) == self.site_id else None
 
     def save(self, manifest: str) -> None:
-        """Write the cache atomically, keeping only what this build used.
+        """Write the cache, keeping only what this build used; each file atomically.
 
         Rendered pages are not kept here (they are in ``site/``; ``outputs`` records them).
+        Only the memo shards that changed are written again.
         """
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        for memo in (self.briefs, self.bodies, self.related):
+        (self.folder / "cache.pickle").unlink(missing_ok=True)  # the unsharded format (4)
+        for name in _MEMOS:
+            memo: Memo = getattr(self, name)
             memo.compact()
-        data = {"format": _FORMAT, "manifest": manifest, "briefs": self.briefs.entries,
-                "bodies": self.bodies.entries, "related": self.related.entries,
-                "brief_count": self.brief_count, "outputs": self.outputs,
-                "site_id": self.site_id}
-        temp = self.folder / f"cache.pickle.{os.getpid()}.tmp"
-        try:
-            with temp.open("wb") as handle:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temp, self.folder / "cache.pickle")
-            # The manifest also sits in a small file of its own, so the no-change check
-            # need not unpickle the whole cache.
-            temp.write_text(json.dumps({"format": _FORMAT, "manifest": manifest,
-                                        "brief_count": self.brief_count}), encoding="utf-8")
-            os.replace(temp, self.folder / "manifest.json")
-        except OSError:
-            temp.unlink(missing_ok=True)
-            raise
+            for shard in sorted(memo.changed):
+                _write(self.folder / f"{name}-{shard}.pickle", {
+                    "format": _FORMAT,
+                    "entries": {k: v for k, v in memo.entries.items() if _shard(k) == shard}})
+            memo.changed.clear()
+        _write(self.folder / "state.pickle", {
+            "format": _FORMAT, "manifest": manifest, "brief_count": self.brief_count,
+            "outputs": self.outputs, "site_id": self.site_id})
+        # The manifest also sits in a small file of its own, so the no-change check
+        # need not unpickle the whole cache.
+        _write(self.folder / "manifest.json", json.dumps({
+            "format": _FORMAT, "manifest": manifest,
+            "brief_count": self.brief_count}).encode("utf-8"), raw=True)
         self.manifest = manifest
         gitignore = self.folder / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("*\n", encoding="utf-8")
+
+
+_MEMOS = ("briefs", "bodies", "related")  # the memos kept on disk (pages live in site/)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """A cache file's contents, or None if it is missing, unreadable or of another format."""
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)  # nosec B301 - our own file, see module docstring
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError, MemoryError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        return None
+    return data
+
+
+def _write(path: Path, data: Any, *, raw: bool = False) -> None:
+    """Replace ``path`` in one step (a temporary file renamed over it)."""
+    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with temp.open("wb") as handle:
+            if raw:
+                handle.write(data)
+            else:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def folder_id(path: Path) -> tuple[int, int]:
