@@ -220,11 +220,14 @@ def _index_entities(
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     display: dict[str, Counter[str]] = defaultdict(Counter)
     per_brief: dict[str, list[str]] = {}
+    norms: dict[str, str] = {}  # the same names recur in thousands of briefs
     for brief in ordered:
         seen: list[str] = []
         full_names: dict[str, str] = {}  # surname -> full name, within this brief
         for kind, name in brief.entities.all():
-            norm = _norm(name)
+            norm = norms.get(name)
+            if norm is None:
+                norm = norms[name] = _norm(name)
             if kind == "people" and norm not in canonical:
                 words = norm.split()
                 if len(words) == 1 and words[0] in full_names:
