@@ -79,8 +79,21 @@ def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
 
 
 def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
-               position: int | None = None) -> dict[str, Any]:
-    """Everything a brief page shows (``position``: the brief's index in ``graph.order``)."""
+               position: int | None = None, *, brief_card: dict[str, Any] | None = None,
+               links: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """Everything a brief page shows (``position``: the brief's index in ``graph.order``).
+
+    A caller planning many pages passes the brief's ``card`` and a ``links`` dict shared
+    between calls, so each brief's card and link are made once (views are read-only).
+    """
+    links = {} if links is None else links
+
+    def link(other: Brief) -> dict[str, str]:
+        found = links.get(other.slug)
+        if found is None:
+            found = links[other.slug] = _link(other)
+        return found
+
     order = graph.order
     index = order.index(brief.slug) if position is None else position
     newer = graph.briefs[order[index - 1]] if index > 0 else None
@@ -102,7 +115,7 @@ def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
     updates = graph.briefs.get(graph.wikilinks.get(brief.slug, {}).get(brief.updates, "")) \
         or graph.briefs.get(brief.updates)
     return {
-        **card(brief, graph),
+        **(brief_card or card(brief, graph)),
         "author": brief.author,
         "source_url": brief.source.url,
         "reading_minutes": max(1, math.ceil(brief.word_count / WORDS_PER_MINUTE)),
@@ -113,13 +126,13 @@ def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
                     "speaker_path": speakers.get(q.speaker.casefold(), "")}
                    for q in brief.quotes],
         "entity_groups": entity_groups,
-        "related": [{**_link(graph.briefs[r.id]), "shared": list(r.shared), "score": r.score}
+        "related": [{**link(graph.briefs[r.id]), "shared": list(r.shared), "score": r.score}
                     for r in graph.related.get(brief.slug, ())],
-        "backlinks": [_link(graph.briefs[s]) for s in graph.backlinks.get(brief.slug, ())],
-        "follows_up": _link(updates) if updates else None,
-        "follow_ups": [_link(graph.briefs[s]) for s in graph.follow_ups.get(brief.slug, ())],
-        "newer": _link(newer) if newer else None,
-        "older": _link(older) if older else None,
+        "backlinks": [link(graph.briefs[s]) for s in graph.backlinks.get(brief.slug, ())],
+        "follows_up": link(updates) if updates else None,
+        "follow_ups": [link(graph.briefs[s]) for s in graph.follow_ups.get(brief.slug, ())],
+        "newer": link(newer) if newer else None,
+        "older": link(older) if older else None,
         "edition_path": edition_path(brief.date),
     }
 
@@ -163,9 +176,11 @@ def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str],
     """The pages that depend on related briefs: one per brief, and the editions (whose top
     stories count how often a brief is someone's related)."""
     pages: list[PageSpec] = []
+    links: dict[str, dict[str, str]] = {}
     for position, slug in enumerate(graph.order):
         brief = graph.briefs[slug]
-        view = brief_view(brief, graph, bodies[slug], position)
+        view = brief_view(brief, graph, bodies[slug], position, brief_card=cards.get(slug),
+                          links=links)
         pages.append(PageSpec(path=brief_path(slug), template="brief.html",
                               source=brief.path, view={"kind": "brief", **view}))
     return pages + _edition_pages(graph, cards)
