@@ -107,7 +107,8 @@ def _gather(config: Config, memo: BuildCache, workers: int, check: Callable[[], 
             chunk: int, paths: list[Path], problems: list[Diagnostic],
             helper: Helper[RankJob, Ranked] | None) -> Gathered:
     root = config.root
-    briefs, found = load_briefs(paths, root, memo.briefs, workers=workers)
+    briefs, found = load_briefs(paths, root, memo.briefs, workers=workers,
+                                stats=memo.file_stats)
     problems += found
     published = [b for b in briefs if config.build_drafts or not b.draft]
     entity_defs, found = load_entity_defs(config.path(config.entities_file), root)

@@ -111,6 +111,8 @@ class BuildCache:
     # site folder's identity (inode, mtime): a file is reused only from that very folder.
     outputs: dict[str, tuple[str, int]] = field(default_factory=dict)
     site_id: tuple[int, int] = (0, 0)
+    # Each brief file's size, time and parse key when last read (see load.load_briefs).
+    file_stats: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
@@ -138,6 +140,7 @@ class BuildCache:
         cache.brief_count = state.get("brief_count", 0)
         cache.outputs = state.get("outputs", {})
         cache.site_id = state.get("site_id", (0, 0))
+        cache.file_stats = state.get("file_stats", {})
         return cache
 
     def previous_site(self, out_dir: Path) -> Path | None:
@@ -164,7 +167,7 @@ class BuildCache:
             memo.changed.clear()
         _write(self.folder / "state.pickle", {
             "format": _FORMAT, "manifest": manifest, "brief_count": self.brief_count,
-            "outputs": self.outputs, "site_id": self.site_id})
+            "outputs": self.outputs, "site_id": self.site_id, "file_stats": self.file_stats})
         # The manifest also sits in a small file of its own, so the no-change check
         # need not unpickle the whole cache.
         _write(self.folder / "manifest.json", json.dumps({

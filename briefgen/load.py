@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,28 +146,60 @@ def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
 _Parsed = tuple[Brief | None, tuple[Diagnostic, ...]]  # a brief or None, and its problems
 
 
+FileStats = dict[str, tuple[int, int, str]]  # path -> (size, mtime in ns, memo key) when read
+
+
 def load_briefs(
     paths: Sequence[Path], root: Path, memo: Memo | None = None, *, workers: int = 1,
+    stats: FileStats | None = None,
 ) -> tuple[list[Brief], list[Diagnostic]]:
     """Read and parse every path; return the good briefs and all problems.
 
     ``memo`` caches parse results by the file's path and bytes. With ``workers`` > 1 the
-    files are read, hashed and (when not in the memo) parsed in worker processes.
+    files are read, hashed and (when not in the memo) parsed in worker processes. ``stats``
+    (updated in place) records each file's size and time when it was read: a file whose
+    size and time are unchanged is taken from the memo without being read again, the same
+    trust the no-change check puts in file times.
     """
     entries = memo.entries if memo is not None else {}
+    stats = stats if stats is not None and memo is not None else {}
 
-    def one(path: Path) -> tuple[str, _Parsed | None, Diagnostic | None]:
+    def one(path: Path) -> tuple[str, _Parsed | None, Diagnostic | None, tuple[int, int]]:
         # Runs in a worker: read, hash, and parse only what the memo does not hold (the
         # memo is the parent's, seen read-only; new results are stored by the parent).
+        try:
+            stat = os.stat(path)  # before reading: a later change then shows as a new time
+            when = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            when = (-1, -1)
         source, problem = read_source(path, root)
         if source is None:
-            return "", None, problem
+            return "", None, problem, when
         key = digest(source.path, source.data) if memo is not None else ""
-        return key, None if key in entries else parse_brief(source), None
+        return key, None if key in entries else parse_brief(source), None, when
 
+    rels = [_rel(path, root) for path in paths]
+    unread: dict[int, str] = {}  # position in paths -> memo key, for unchanged files
+    for index, path in enumerate(paths):
+        seen = stats.get(rels[index])
+        if seen is not None and seen[2] in entries:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            if (stat.st_size, stat.st_mtime_ns) == seen[:2]:
+                unread[index] = seen[2]
+    to_read = [p for i, p in enumerate(paths) if i not in unread]
+    fresh = iter(fork_map(one, to_read, workers))
     results: list[_Parsed] = []
     problems: list[Diagnostic] = []
-    for key, parsed, problem in fork_map(one, paths, workers):
+    for index in range(len(paths)):
+        if index in unread:
+            parsed = memo.get(unread[index]) if memo is not None else None
+            assert parsed is not None  # nosec B101 - checked in entries above
+            results.append(parsed)
+            continue
+        key, parsed, problem, when = next(fresh)
         if problem is not None:
             problems.append(problem)
             continue
@@ -175,8 +208,11 @@ def load_briefs(
                 parsed = memo.get(key)
             else:
                 memo.put(key, parsed)
+            stats[rels[index]] = (*when, key)
         assert parsed is not None  # nosec B101 - parsed here or found in the memo
         results.append(parsed)
+    for gone in set(stats) - set(rels):
+        del stats[gone]
     briefs: list[Brief] = []
     for brief, found in results:
         problems.extend(found)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from briefgen.build import build, build_site
 from briefgen.cache import BuildCache
@@ -169,3 +170,25 @@ def test_a_replaced_site_folder_is_not_reused(tmp_path: Path) -> None:
     after = _tree(site)
     assert after["tags/agriculture.html"] == before["tags/agriculture.html"]
     assert b"stale" not in after["index.html"]
+
+
+def test_unchanged_brief_files_are_not_read_again(tmp_path: Path, monkeypatch: Any) -> None:
+    from briefgen import load
+
+    root = _sample(tmp_path)
+    config = load_config(root)
+    cache = BuildCache()
+    build_site(config, cache)
+    reads: list[str] = []
+    read = load.read_source
+
+    def counting(path: Path, base: Path) -> Any:
+        reads.append(path.name)
+        return read(path, base)
+
+    monkeypatch.setattr(load, "read_source", counting)
+    brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+    brief.write_text(brief.read_text().replace("press briefing", "news conference"))
+    warm = build_site(config, cache)
+    assert reads == [brief.name]  # only the edited file; the others by size and time
+    assert warm.outputs == build_site(config).outputs
