@@ -86,27 +86,13 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     """Load, link, render bodies and plan pages. ``check`` runs between steps (and between
     body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it.
 
-    ``helper`` ranks the related briefs (see ``link.ranking_helper``); the caller closes it.
-    Without one, a helper is forked here, before the briefs are loaded.
+    ``helper`` (see ``link.ranking_helper``), when given, ranks the related briefs; the
+    caller closes it. Without one, the ranking child is forked once the graph is linked.
     """
     root = config.root
     problems: list[Diagnostic] = []
     paths, found = find_brief_files(config.path(config.briefs_dir), root)
     problems += found
-    if helper is not None:
-        return _gather(config, memo, workers, check, chunk, paths, problems, helper)
-    own = ranking_helper(len(paths), config.related_count)
-    try:
-        return _gather(config, memo, workers, check, chunk, paths, problems, own)
-    finally:
-        if own is not None:
-            own.close()
-
-
-def _gather(config: Config, memo: BuildCache, workers: int, check: Callable[[], None],
-            chunk: int, paths: list[Path], problems: list[Diagnostic],
-            helper: Helper[RankJob, Ranked] | None) -> Gathered:
-    root = config.root
     briefs, found = load_briefs(paths, root, memo.briefs, workers=workers,
                                 stats=memo.file_stats)
     problems += found
