@@ -123,11 +123,11 @@ def requirement_for(version: str, direct_url: str | None) -> str:
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
+    if not _URL_SAFE.fullmatch(urlunsplit((parts.scheme, host, parts.path, "", ""))):
+        return fallback
     if parts.username == "git" and parts.password is None:  # ssh's user name, not a secret
         host = f"git@{host}"
     clean = urlunsplit((parts.scheme, host, parts.path, "", ""))
-    if not _URL_SAFE.fullmatch(clean):
-        return fallback
     line = f"briefgen @ {vcs}+{clean}@{commit}"
     subdirectory = info.get("subdirectory")
     if isinstance(subdirectory, str) and subdirectory:
@@ -225,8 +225,11 @@ def infer_site_url(directory: Path) -> tuple[str, str, str] | None:
     A ``CNAME`` file (in the folder or at the top of its repository) wins: the site is served
     from that domain's root. Otherwise a GitHub remote gives its Pages address.
     """
+    existing = directory.absolute()  # ``init`` may be about to make the folder
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
     folders = [directory]
-    top = _git(directory, "rev-parse", "--show-toplevel")
+    top = _git(existing, "rev-parse", "--show-toplevel")
     if top and Path(top).resolve() != directory.resolve():
         folders.append(Path(top))
     for folder in folders:
@@ -238,7 +241,7 @@ def infer_site_url(directory: Path) -> tuple[str, str, str] | None:
         if domain:
             where = "this folder" if folder == directory else "the repository's top folder"
             return f"https://{domain}/", domain, f"the CNAME file in {where}"
-    remote = git_remote_url(directory)
+    remote = git_remote_url(existing)
     repository = github_repository(remote) if remote else None
     url = github_pages_url(remote) if remote else None
     if url and repository:  # the remote is named by owner/repo only: its URL may hold a token
