@@ -148,11 +148,26 @@ def briefgen_requirement() -> str:
     return requirement_for(dist.version, dist.read_text("direct_url.json"))
 
 
+def _installed_from_local_files() -> bool:
+    """Whether the running briefgen was installed from a folder or file on this machine."""
+    try:
+        text = importlib.metadata.distribution("briefgen").read_text("direct_url.json")
+        info = json.loads(text) if text else {}
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    return (isinstance(info, dict) and "vcs_info" not in info
+            and str(info.get("url", "")).startswith("file:"))
+
+
 def requirements_text() -> str:
     """``requirements.txt`` for a new digest: the briefgen that made it, pinned."""
-    return ("# The briefgen this digest was made with; .github/workflows/pages.yml installs\n"
-            "# exactly this. To upgrade, change the line, build once locally, and commit.\n"
-            f"{briefgen_requirement()}\n")
+    text = ("# The briefgen this digest was made with; .github/workflows/pages.yml installs\n"
+            "# exactly this. To upgrade, change the line, build once locally, and commit.\n")
+    if _installed_from_local_files():
+        text += ("# This briefgen was installed from files on this machine, which GitHub cannot\n"
+                 "# reach: the line below works once this version is on PyPI; until then use\n"
+                 "# briefgen @ git+https://github.com/<owner>/<repo>@<commit> instead.\n")
+    return text + f"{briefgen_requirement()}\n"
 
 
 # --- base_url from the git remote ------------------------------------------------------------

@@ -120,6 +120,22 @@ def test_a_source_tree_unlike_the_installed_copy_pins_its_own_version(
     assert briefgen_requirement() == f"briefgen=={__version__}"
 
 
+@pytest.mark.parametrize(("direct_url", "warned"), [
+    ({"url": "file:///home/me/briefgen", "dir_info": {"editable": True}}, True),
+    ({"url": "file:///tmp/briefgen-1.whl", "archive_info": {}}, True),
+    ({"url": "https://github.com/octo/briefgen", "vcs_info": {"vcs": "git", "commit_id": SHA}},
+     False),
+    (None, False),  # from an index
+])
+def test_a_pin_github_cannot_install_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             direct_url: dict[str, object] | None,
+                                             warned: bool) -> None:
+    _fake_distribution(tmp_path, __version__, direct_url, monkeypatch)
+    init_site(tmp_path / "digest")
+    text = (tmp_path / "digest" / "requirements.txt").read_text(encoding="utf-8")
+    assert ("installed from files on this machine" in text) is warned
+
+
 def test_init_pins_the_running_briefgen(tmp_path: Path) -> None:
     init_site(tmp_path)
     lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
@@ -319,7 +335,7 @@ def test_workflow_run_steps_build_the_digest_from_a_wheel(wheelhouse: Wheelhouse
     assert "https://octo.github.io/digest/briefs/welcome-to-your-digest.html" in feed
     assert "octo.github.io/digest//" not in feed  # one slash between base and path
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
-    assert "<loc>https://octo.github.io/digest/</loc>" in sitemap
+    assert "<loc>https://octo.github.io/digest/briefs/welcome-to-your-digest.html</loc>" in sitemap
     assert (site / "robots.txt").is_file()
     assert (site / "briefs" / "welcome-to-your-digest.html").is_file()
     # the folder the cache step keeps is the one the build wrote its cache to
