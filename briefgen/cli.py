@@ -197,8 +197,10 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
             sys.stderr.write("\n")
 
     report = run_ingest(inputs, target, force=force, date=when, dry_run=dry_run,
-                        on_progress=progress)
+                        on_progress=progress, root=config.root)
     _print_diagnostics(report.diagnostics)
+    if report.not_articles:
+        click.echo(_not_articles_line(report.not_articles, inputs), err=True)
     for label, items in (("created", report.created), ("updated", report.updated)):
         for item in items:
             click.echo(f"{label}: {item}")
@@ -209,6 +211,21 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "
                f"{len(report.failed)} failed.")
     sys.exit(0 if report.ok else 1)
+
+
+def _not_articles_line(files: tuple[Path, ...], inputs: list[Path]) -> str:
+    """One line naming the files ingest left out (the first few, then how many more)."""
+    def shown(path: Path) -> str:
+        for folder in inputs:
+            if path.is_relative_to(folder) and path != folder:
+                return path.relative_to(folder).as_posix() + ("/" if path.is_dir() else "")
+        return str(path)
+
+    names = [shown(p) for p in files[:8]]
+    more = f" and {len(files) - 8} more" if len(files) > 8 else ""
+    noun = "file that is not an article" if len(files) == 1 else "files that are not articles"
+    return (f"skipped {len(files)} {noun}: {', '.join(names)}{more} "
+            "(ingest reads .txt, .html, feeds and .md; never README or hidden files)")
 
 
 @main.command()

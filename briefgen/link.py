@@ -9,13 +9,13 @@ import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from briefgen.cache import Memo, data_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote, Related
 from briefgen.parallel import MIN_ITEMS, Helper, fork_call, release_large_frees, start_helper
-from briefgen.slugs import slugify
+from briefgen.slugs import name_key, unique_slugs
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
@@ -60,6 +60,7 @@ class LinkGraph:
     brief_entities: Mapping[str, tuple[str, ...]]  # brief -> entity keys in front-matter order
     name_index: Mapping[str, str]  # any written name (lowercased) -> entity key, per site
     tags: Mapping[str, TagInfo]
+    brief_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # brief -> tag slugs
 
 
 def newest_first(briefs: Sequence[Brief]) -> list[Brief]:
@@ -116,7 +117,7 @@ def build_graph(
                                      slug if isinstance(slug, tuple) else (), by_slug, "updates"))
 
     entities, brief_entities, name_index = _index_entities(ordered, entity_defs)
-    tags = _index_tags(ordered)
+    tags, brief_tags = _index_tags(ordered)
     related = _rank(ordered, entities, brief_entities, related_count, half_life_days,
                     memo)() if rank else {}
     position = {slug: i for i, slug in enumerate(order)}
@@ -132,6 +133,7 @@ def build_graph(
         brief_entities=brief_entities,
         name_index=name_index,
         tags=tags,
+        brief_tags=brief_tags,
     )
     return graph, problems
 
@@ -243,11 +245,14 @@ def _index_entities(
             if base not in seen:
                 seen.append(base)
         per_brief[brief.slug] = seen
-    key_of = {}
+    chosen: dict[str, dict[str, str]] = defaultdict(dict)  # kind -> base -> display name
     for base in kinds:
         kind = sorted(kinds[base].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        name = sorted(display[base].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        key_of[base] = (f"{kind}/{slugify(name, fallback='entity')}", kind, name)
+        chosen[kind][base] = sorted(display[base].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    key_of = {}
+    for kind, names in chosen.items():  # distinct names never share a page ("C++", "C#")
+        for base, slug in unique_slugs(names, fallback="entity").items():
+            key_of[base] = (f"{kind}/{slug}", kind, names[base])
     mentions: dict[str, list[str]] = defaultdict(list)
     brief_entities: dict[str, tuple[str, ...]] = {}
     for brief in ordered:
@@ -294,21 +299,27 @@ def _quotes_by(
     )
 
 
-def _index_tags(ordered: Sequence[Brief]) -> dict[str, TagInfo]:
+def _index_tags(
+    ordered: Sequence[Brief],
+) -> tuple[dict[str, TagInfo], dict[str, tuple[str, ...]]]:
+    """Tags by slug, and each brief's tag slugs in written order. Spellings that differ only
+    in case or separators are one tag; other names never share a slug (see unique_slugs)."""
     names: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[str]] = defaultdict(list)
     for brief in ordered:
         for tag in brief.tags:
-            slug = slugify(tag, fallback="tag")
-            names[slug][tag] += 1
-            if brief.slug not in members[slug]:
-                members[slug].append(brief.slug)
-    return {
-        slug: TagInfo(slug=slug, name=sorted(names[slug].items(),
-                                             key=lambda kv: (-kv[1], kv[0]))[0][0],
-                      briefs=tuple(members[slug]))
-        for slug in sorted(names)
-    }
+            key = name_key(tag)
+            names[key][tag] += 1
+            if brief.slug not in members[key]:
+                members[key].append(brief.slug)
+    shown = {key: sorted(names[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+             for key in names}
+    slug_of = unique_slugs(shown, fallback="tag")
+    tags = {slug_of[key]: TagInfo(slug=slug_of[key], name=shown[key], briefs=tuple(members[key]))
+            for key in sorted(names, key=slug_of.__getitem__)}
+    brief_tags = {b.slug: tuple(dict.fromkeys(slug_of[name_key(t)] for t in b.tags))
+                  for b in ordered if b.tags}
+    return tags, brief_tags
 
 
 Ranked = dict[str, tuple[Related, ...]]  # each brief's related briefs, best first
@@ -348,7 +359,7 @@ def _rank(
 ) -> Callable[[], Ranked]:
     # What the ranker reads of each brief, as plain tuples: cheap to hash for the memo key.
     fields: list[_Fields] = [
-        (b.slug, b.title, b.summary, b.body, tuple(slugify(t, fallback="tag") for t in b.tags),
+        (b.slug, b.title, b.summary, b.body, tuple(name_key(t) for t in b.tags),
          brief_entities[b.slug], tuple((k, entities[k].name) for k in brief_entities[b.slug]),
          b.date.toordinal())
         for b in ordered]

@@ -15,7 +15,6 @@ from briefgen.config import Config
 from briefgen.editions import Edition, lead_text, plan_editions
 from briefgen.link import LinkGraph
 from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec
-from briefgen.slugs import slugify
 
 WORDS_PER_MINUTE = 230
 
@@ -75,7 +74,7 @@ def card(brief: Brief, graph: LinkGraph) -> dict[str, Any]:
 
 
 def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
-    return [s for s in (slugify(t, fallback="tag") for t in brief.tags) if s in graph.tags]
+    return list(graph.brief_tags.get(brief.slug, ()))
 
 
 def brief_view(brief: Brief, graph: LinkGraph, body_html: str,

@@ -69,14 +69,14 @@ def test_html_is_sanitised_and_keeps_structure(tmp_path: Path) -> None:
 
 def test_feed_gives_one_brief_per_entry(tmp_path: Path) -> None:
     feed = FIXTURES / "feed.xml"
-    report = run_ingest([feed], tmp_path, date=DAY)
+    report = run_ingest([feed], tmp_path, date=DAY, root=FIXTURES)
     assert report.ok and len(report.created) == 2
     metas = sorted((_front_matter(p) for p in report.created), key=lambda m: str(m["date"]))
     assert [m["title"] for m in metas] == [
         "New Bridge Opens Over The Alder River",
         "Valley School Wins National Science Prize",
     ]
-    assert all(m["source"]["file"] == str(feed) for m in metas)
+    assert all(m["source"]["file"] == "feed.xml" for m in metas)  # relative to the root
     assert metas[0]["author"] == "Lena Fischer"
     assert metas[0]["source"]["url"] == "https://courier.example.org/2026/05/bridge"
     for path in report.created:
@@ -330,7 +330,8 @@ def test_same_input_spelt_differently_reuses_its_brief(tmp_path: Path) -> None:
     first = run_ingest([src / "h.txt"], tmp_path / "out")
     again = run_ingest([tmp_path / "in" / ".." / "in" / "h.txt"], tmp_path / "out")
     assert len(first.created) == 1 and again.created == ()
-    assert len(again.updated) == 1 and again.updated[0] == first.created[0]
+    # One spelling of source.file whatever the path given: the brief is not even rewritten.
+    assert again.unchanged == first.created and again.updated == ()
 
 
 def test_person_written_brief_with_the_same_name_is_not_touched(tmp_path: Path) -> None:
@@ -379,3 +380,111 @@ def test_hostile_feed_entries_are_sanitised(tmp_path: Path) -> None:
     # The title is plain text (the theme escapes it); a javascript: link is no source URL.
     assert brief["title"] == "Port <script>alert(1)</script> reopens"
     assert not brief.get("source", {}).get("url", "").startswith("javascript")
+
+
+def _digest(tmp_path: Path) -> Path:
+    """A digest as ``init`` leaves it: config, the notes in content/articles, no briefs yet."""
+    root = tmp_path / "digest"
+    (root / "content/articles").mkdir(parents=True)
+    (root / "content/briefs").mkdir()
+    (root / "briefgen.yaml").write_text("title: T\n", encoding="utf-8")
+    (root / "content/articles/README.md").write_text(
+        "# Articles\n\nDrop raw articles here, then run `briefgen ingest`; put them in folders.\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_notes_hidden_and_other_files_are_not_articles(tmp_path: Path) -> None:
+    """init's content/articles/README.md became a brief (on the front page, as a related
+    brief) and came back on every ingest; now it and other non-articles are left out."""
+    root = _digest(tmp_path)
+    articles = root / "content/articles"
+    shutil.copy(FIXTURES / "harbour_dump.txt", articles / "harbour.txt")
+    (articles / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (articles / "readme.txt").write_text("Notes for the desk.\n", encoding="utf-8")
+    (articles / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (articles / ".git").mkdir()
+    (articles / ".git/notes.txt").write_text("a note\n", encoding="utf-8")
+    report = run_ingest([articles], root / "content/briefs", root=root)
+    assert report.ok and len(report.created) == 1
+    assert sorted(p.name for p in report.not_articles) == [
+        ".DS_Store", ".git", "README.md", "readme.txt", "scan.pdf"]
+    assert [p.name for p in (root / "content/briefs").iterdir()] == [report.created[0].name]
+
+    from click.testing import CliRunner
+
+    from briefgen.cli import main
+
+    result = CliRunner().invoke(main, ["ingest", "-C", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "not articles" in line]
+    assert lines == ["skipped 5 files that are not articles: .DS_Store, .git/, README.md, "
+                     "readme.txt, scan.pdf (ingest reads .txt, .html, feeds and .md; never "
+                     "README or hidden files)"]
+    assert "0 created" in result.output
+
+
+def test_a_file_named_on_the_command_line_is_still_sniffed(tmp_path: Path) -> None:
+    src = tmp_path / "article-without-suffix"
+    shutil.copy(FIXTURES / "harbour_dump.txt", src)
+    report = run_ingest([src], tmp_path / "out", date=DAY)
+    assert report.ok and len(report.created) == 1 and report.not_articles == ()
+    readme = tmp_path / "README.md"
+    readme.write_text("# Notes\n\nNot news.\n", encoding="utf-8")
+    report = run_ingest([readme], tmp_path / "out", date=DAY)
+    assert report.created == () and report.not_articles == (readme,)
+
+
+def test_cli_and_serve_write_one_source_file_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  ) -> None:
+    """serve's auto-ingest wrote an absolute source.file and the CLI a relative one, so the
+    next CLI ingest made a duplicate brief (...-2.md)."""
+    from click.testing import CliRunner
+
+    from briefgen.cli import main
+    from briefgen.serve.live import LiveSite
+    from briefgen.serve.server import Hub
+
+    root = _digest(tmp_path)
+    dropped = root / "content/articles/harbour.txt"
+    shutil.copy(FIXTURES / "harbour_dump.txt", dropped)
+    site = LiveSite(root, Hub(), echo=lambda text: None)
+    site.handle([str(dropped)])  # what the watcher does with a file dropped while serving
+    (written,) = (root / "content/briefs").iterdir()
+    assert _front_matter(written)["source"]["file"] == "content/articles/harbour.txt"
+    for cwd, args in ((root, ["ingest"]), (tmp_path, ["ingest", "-C", str(root)])):
+        monkeypatch.chdir(cwd)
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert "0 created" in result.output and "1 unchanged" in result.output
+    assert list((root / "content/briefs").iterdir()) == [written]
+
+
+def test_brief_from_an_absolute_source_file_is_found_again(tmp_path: Path) -> None:
+    """Briefs older versions wrote from serve (absolute source.file) are reused, not doubled."""
+    root = _digest(tmp_path)
+    dropped = root / "content/articles/harbour.txt"
+    shutil.copy(FIXTURES / "harbour_dump.txt", dropped)
+    old = run_ingest([dropped], root / "content/briefs", root=tmp_path / "elsewhere")
+    (written,) = old.created
+    assert _front_matter(written)["source"]["file"] == str(dropped)
+    again = run_ingest([root / "content/articles"], root / "content/briefs", root=root)
+    assert again.created == () and again.updated == (written,)
+    assert _front_matter(written)["source"]["file"] == "content/articles/harbour.txt"
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_briefs_are_written_with_the_usual_file_mode(tmp_path: Path, mask: int, mode: int) -> None:
+    """Ingested briefs were 0600 (mkstemp's mode) while ``briefgen new`` writes 0644."""
+    old = os.umask(mask)
+    try:
+        report = run_ingest([FIXTURES / "harbour_dump.txt"], tmp_path / "out", date=DAY)
+    finally:
+        os.umask(old)
+    (brief,) = report.created
+    assert brief.stat().st_mode & 0o777 == mode
+    brief.chmod(0o640)  # a mode the person chose survives an update
+    brief.write_text(brief.read_text(encoding="utf-8").replace("Port", "Porte", 1))
+    forced = run_ingest([FIXTURES / "harbour_dump.txt"], tmp_path / "out", date=DAY, force=True)
+    assert forced.updated == (brief,) and brief.stat().st_mode & 0o777 == 0o640

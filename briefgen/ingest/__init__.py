@@ -59,6 +59,7 @@ class IngestReport:
     updated: tuple[Path, ...] = ()
     unchanged: tuple[Path, ...] = ()
     skipped: tuple[tuple[Path, str], ...] = ()  # (brief, why it was left alone)
+    not_articles: tuple[Path, ...] = ()  # input files left out: notes, hidden, other types
     failed: tuple[Path, ...] = ()  # inputs that gave no brief
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -77,28 +78,57 @@ def _is_inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def not_an_article(path: Path, *, given: bool = False) -> bool:
+    """True for a file ingest leaves alone: a hidden file, a README (the notes ``init`` puts
+    in content/articles) and, unless the file was named on the command line (``given``: its
+    kind is then sniffed from its first bytes), a file of a type ingest does not read."""
+    name = path.name
+    if name.startswith(".") or name.split(".", 1)[0].upper() == "README":
+        return True
+    return not given and path.suffix.lower() not in KINDS
+
+
+def source_name(path: Path, root: Path) -> str:
+    """How ``source.file`` names an input, the same whichever command ingests it: the posix
+    path relative to the digest ``root`` when the file is inside it, else the absolute path."""
+    absolute = Path(os.path.abspath(path))
+    for inner, outer in ((absolute, Path(os.path.abspath(root))),
+                         (absolute.resolve(), root.resolve())):
+        try:
+            return inner.relative_to(outer).as_posix()
+        except ValueError:
+            continue
+    return absolute.resolve().as_posix()
+
+
 def collect_inputs(
     paths: Iterable[Path], out_dir: Path
-) -> tuple[tuple[Path, ...], tuple[Diagnostic, ...]]:
-    """Input files in a stable order: files as given, folders walked, outputs left out."""
+) -> tuple[tuple[Path, ...], tuple[Diagnostic, ...], tuple[Path, ...]]:
+    """Input files in a stable order (files as given, folders walked, outputs left out), the
+    problems, and the files left out because they are not articles (see ``not_an_article``;
+    a hidden folder is listed once, as itself, and not walked)."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
+    left_out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if (
-                    child.is_file()
-                    and not hidden
-                    and child.suffix.lower() in KINDS
-                    and not _is_inside(child, out_dir)
-                ):
-                    found.append(child)
+            for folder, dirs, files in os.walk(path):
+                here = Path(folder)
+                if _is_inside(here, out_dir):
+                    dirs.clear()
+                    continue
+                left_out.extend(here / d for d in sorted(dirs) if d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    child = here / name
+                    if not child.is_file() or _is_inside(child, out_dir):
+                        continue
+                    (left_out if not_an_article(child) else found).append(child)
         elif path.is_file():
-            found.append(path)
+            (left_out if not_an_article(path, given=True) else found).append(path)
         else:
             problems.append(diag(str(path), 0, 0, "BG-IN001", "no such file or folder"))
-    return tuple(dict.fromkeys(found)), tuple(problems)
+    return tuple(dict.fromkeys(found)), tuple(problems), tuple(sorted(set(left_out)))
 
 
 def decode(data: bytes, name: str) -> tuple[str | None, Diagnostic | None]:
@@ -157,9 +187,15 @@ def _sniff(path: Path, text: str) -> str:
     return "markdown" if head.startswith("---") else "text"
 
 
-def read_input(path: Path) -> tuple[tuple[Article, ...], tuple[Diagnostic, ...]]:
-    """Every article in one input file, or diagnostics saying why there is none."""
-    name = str(path)
+def read_input(
+    path: Path, name: str | None = None
+) -> tuple[tuple[Article, ...], tuple[Diagnostic, ...]]:
+    """Every article in one input file, or diagnostics saying why there is none.
+
+    ``name`` is how the articles' ``source.file`` and the diagnostics name the file
+    (default: the path as given).
+    """
+    name = str(path) if name is None else name
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -209,20 +245,25 @@ def _file_date(path: Path) -> dt.date:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
 
 
-def _same(found: tuple[str, str] | None, identity: tuple[str, str]) -> bool:
-    """True when an existing brief came from the same input, however its path was spelt."""
-    if found is None:
+def _same(found: tuple[str, str] | None, identity: tuple[str, str], root: Path) -> bool:
+    """True when an existing brief came from the same input, however its path was spelt
+    (relative to the digest root, or absolute as older versions wrote from ``serve``)."""
+    if found is None or not found[0]:
         return False
-    return (os.path.normpath(found[0]), found[1]) == (os.path.normpath(identity[0]), identity[1])
+    written = Path(found[0])
+    written = written if written.is_absolute() else root / written
+    return (source_name(written, root), found[1]) == identity
 
 
-def _choose_path(out_dir: Path, name: str, identity: tuple[str, str], claimed: set[Path]) -> Path:
+def _choose_path(
+    out_dir: Path, name: str, identity: tuple[str, str], claimed: set[Path], root: Path
+) -> Path:
     """A free ``<name>.md`` in ``out_dir``, or the brief this same input wrote there before."""
     number = 1
     while True:
         candidate = out_dir / (f"{name}.md" if number == 1 else f"{name}-{number}.md")
         if candidate not in claimed and (
-            not candidate.exists() or _same(read_identity(candidate), identity)
+            not candidate.exists() or _same(read_identity(candidate), identity, root)
         ):
             return candidate
         number += 1
@@ -236,16 +277,22 @@ def run_ingest(
     date: dt.date | None = None,
     dry_run: bool = False,
     on_progress: Callable[[int, int, Path], None] | None = None,
+    root: Path | None = None,
 ) -> IngestReport:
-    """Ingest every input into ``out_dir``; one bad file never stops the others."""
-    inputs, problems = collect_inputs(paths, out_dir)
+    """Ingest every input into ``out_dir``; one bad file never stops the others.
+
+    ``root`` is the digest's folder (default: the current one): ``source.file`` names each
+    input relative to it, so the CLI and ``serve`` write the same and find each other's briefs.
+    """
+    root = Path.cwd() if root is None else root
+    inputs, problems, left_out = collect_inputs(paths, out_dir)
     diagnostics = list(problems)
     failed: list[Path] = [Path(d.pos.path) for d in problems]
     outcomes: dict[str, list[Path]] = {"created": [], "updated": [], "unchanged": []}
     skipped: list[tuple[Path, str]] = []
     claimed: set[Path] = set()
     for index, path in enumerate(inputs, start=1):
-        articles, found = read_input(path)
+        articles, found = read_input(path, source_name(path, root))
         diagnostics.extend(found)
         if not articles:
             failed.append(path)
@@ -260,6 +307,7 @@ def run_ingest(
                 brief_name(article, when),
                 (article.source_file, article.source_url),
                 claimed,
+                root,
             )
             claimed.add(target)
             try:
@@ -286,6 +334,7 @@ def run_ingest(
         updated=tuple(outcomes["updated"]),
         unchanged=tuple(outcomes["unchanged"]),
         skipped=tuple(skipped),
+        not_articles=left_out,
         failed=tuple(dict.fromkeys(failed)),
         diagnostics=tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
     )

@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -175,11 +176,28 @@ def write_brief(
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and ``os.replace``: never half a file."""
+    """Write through a temporary file in the same folder and ``os.replace``: never half a file.
+
+    The brief gets the mode of the file it replaces, or a new file's usual mode (0644 under
+    the common umask 022), like ``briefgen new`` writes: not ``mkstemp``'s private 0600.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        keep: int | None = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        keep = None
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            # 0o666 is narrowed by the umask, as for any file a program creates.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            if keep is not None:
+                os.chmod(handle.fileno(), keep)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

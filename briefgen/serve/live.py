@@ -222,7 +222,7 @@ class LiveSite:
 
     def _ingest(self, articles: list[Path], config: Config) -> None:
         """Turn dropped raw articles into briefs; the new brief files trigger the build."""
-        report = run_ingest(articles, config.path(config.briefs_dir))
+        report = run_ingest(articles, config.path(config.briefs_dir), root=config.root)
         with self._lock:
             for path in articles:
                 self._ingest_problems.pop(str(path), None)
