@@ -241,6 +241,7 @@ class Handler(BaseHTTPRequestHandler):
             super().handle_one_request()
         except http.client.LineTooLong:  # the request line itself was over the cap
             self.close_connection = True
+            self.requestline = self.request_version = self.command = ""
             with contextlib.suppress(OSError):
                 self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
 
