@@ -22,6 +22,7 @@ from briefgen.cache import (
 from briefgen.config import Config
 from briefgen.email import plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
+from briefgen.files import MAX_ASSET, read_inside, regular_files
 from briefgen.link import (
     LinkGraph,
     Ranked,
@@ -32,6 +33,7 @@ from briefgen.link import (
 )
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.model import OutputFile, PageSpec
+from briefgen.lock import build_lock
 from briefgen.parallel import Helper, default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
@@ -127,7 +129,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
 
 def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
     """Everything but the rendered pages: theme assets, feeds, index.json, sitemap, extras."""
-    return (_static_files(gathered.theme.static_dirs())
+    return (_static_files(gathered.theme.static_dirs(), gathered.theme.allowed())
             + gathered.feeds
             + _extras(config, gathered.graph))
 
@@ -168,6 +170,12 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     if use_cache and (count := unchanged_brief_count(config, manifest)) is not None:
         return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     workers = config.workers or default_workers()
+    with build_lock(config.root, config.path(config.cache_dir), record=use_cache):  # one at a time
+        return _locked_build(config, manifest, workers, finish, use_cache)
+
+
+def _locked_build(config: Config, manifest: str, workers: int,
+                  finish: Callable[[Path], None] | None, use_cache: bool) -> BuildResult:
     # Forked before the cache is loaded: the ranking child then holds only its own data.
     helper = ranking_helper(len(files_under(str(config.path(config.briefs_dir)), ".md")),
                             config.related_count)
@@ -259,14 +267,22 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:
+def _static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
+    """Theme assets: regular files whose resolved path is inside ``roots`` (else the folder)."""
     files: dict[str, OutputFile] = {}
     for folder in dirs:  # most specific first: the first file of a name wins
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                rel = "assets/" + path.relative_to(folder).as_posix()
-                files.setdefault(rel, OutputFile(path=rel, data=path.read_bytes(),
-                                                 source=path.as_posix()))
+        allowed = roots or (folder,)
+        for path in regular_files(folder, allowed):
+            rel = "assets/" + path.relative_to(folder).as_posix()
+            if rel not in files:
+                try:
+                    data = read_inside(path, allowed, MAX_ASSET)[0]
+                except OSError as exc:
+                    raise BriefgenError([diag(path.as_posix(), 0, 0, "BG-IO003",
+                                              f"cannot read theme asset: {exc}",
+                                              "replace it with a regular file in the theme")
+                                         ]) from exc
+                files[rel] = OutputFile(path=rel, data=data, source=path.as_posix())
     return list(files.values())
 
 

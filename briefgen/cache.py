@@ -16,16 +16,16 @@ import hashlib
 import json
 import marshal
 import os
-import pickle  # nosec B403 - only reads the cache file this tool wrote in the site folder
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen import __version__
+from briefgen import __version__, codec
 from briefgen.config import CONFIG_NAME, Config
+from briefgen.files import read_regular
 
-_FORMAT = f"briefgen-cache-5-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+_FORMAT = f"briefgen-cache-6-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -111,36 +111,48 @@ class BuildCache:
     # site folder's identity (inode, mtime): a file is reused only from that very folder.
     outputs: dict[str, tuple[str, int]] = field(default_factory=dict)
     site_id: tuple[int, int] = (0, 0)
-    # Each brief file's size, time and parse key when last read (see load.load_briefs).
-    file_stats: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    # Each brief file's stamp (size, mtime, ctime, inode) and parse key when last read
+    # (see load.load_briefs).
+    file_stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
-        """Read the cache; a missing, stale or unreadable file gives an empty cache.
+        """Read the cache; a missing, stale, unreadable or malformed file gives an empty part.
 
-        Memos are kept in shards (``briefs-3.pickle``: the entries whose key starts with 3),
+        The cache is JSON, never pickle: a digest cloned from someone else may carry a
+        ``.briefgen/`` folder, and loading it must not run code. Every value is checked
+        against the type it must have (``codec``); an entry that fails is dropped and rebuilt.
+        Memos are kept in shards (``briefs-3.json``: the entries whose key starts with 3),
         so a build that changed a few entries rewrites a few files, not all of them. Every
         entry is content-addressed, so shards of different builds may be mixed safely.
         """
         cache = cls(folder=folder)
-        state = _read(folder / "state.pickle")
-        if state is None:
+        state = _read(folder / "state.json")
+        if state is None or not _state_ok(state):
             for name in _MEMOS:  # nothing usable on disk: the next save writes every shard
                 getattr(cache, name).changed.update(_SHARDS + "_")
             return cache
         for name in _MEMOS:
             memo: Memo = getattr(cache, name)
+            check = _ENTRY_CODECS[name]
             for shard in _SHARDS + "_":
-                part = _read(folder / f"{name}-{shard}.pickle")
-                if part is None:
+                part = _read(folder / f"{name}-{shard}.json")
+                entries = part.get("entries") if part is not None else None
+                if not isinstance(entries, dict):
                     memo.changed.add(shard)  # rewritten at the next save
-                else:
-                    memo.entries.update(part["entries"])
-        cache.manifest = state.get("manifest", "")
-        cache.brief_count = state.get("brief_count", 0)
-        cache.outputs = state.get("outputs", {})
-        cache.site_id = state.get("site_id", (0, 0))
-        cache.file_stats = state.get("file_stats", {})
+                    continue
+                for key, raw in entries.items():
+                    value = check(raw)
+                    if value is _BAD or _shard(key) != shard:
+                        memo.changed.add(shard)  # dropped: rebuilt and rewritten
+                    else:
+                        memo.entries[key] = value
+        cache.manifest = state["manifest"]
+        cache.brief_count = state["brief_count"]
+        cache.outputs = {k: (v[0], v[1]) for k, v in state["outputs"].items()}
+        cache.site_id = (state["site_id"][0], state["site_id"][1])
+        cache.file_stats = {k: (v[0], v[1], v[2], v[3], v[4])
+                            for k, v in state["file_stats"].items()}
         return cache
 
     def previous_site(self, out_dir: Path) -> Path | None:
@@ -156,23 +168,25 @@ class BuildCache:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "cache.pickle").unlink(missing_ok=True)  # the unsharded format (4)
+        for old in (*self.folder.glob("*.pickle"), *self.folder.glob("*.pickle.*.tmp")):
+            old.unlink(missing_ok=True)  # earlier formats (never read: pickle can run code)
         for name in _MEMOS:
             memo: Memo = getattr(self, name)
             memo.compact()
+            encode = _ENTRY_ENCODERS[name]
             for shard in sorted(memo.changed):
-                _write(self.folder / f"{name}-{shard}.pickle", {
+                _write(self.folder / f"{name}-{shard}.json", {
                     "format": _FORMAT,
-                    "entries": {k: v for k, v in memo.entries.items() if _shard(k) == shard}})
+                    "entries": {k: encode(v) for k, v in memo.entries.items()
+                                if _shard(k) == shard}})
             memo.changed.clear()
-        _write(self.folder / "state.pickle", {
+        _write(self.folder / "state.json", {
             "format": _FORMAT, "manifest": manifest, "brief_count": self.brief_count,
             "outputs": self.outputs, "site_id": self.site_id, "file_stats": self.file_stats})
         # The manifest also sits in a small file of its own, so the no-change check
-        # need not unpickle the whole cache.
-        _write(self.folder / "manifest.json", json.dumps({
-            "format": _FORMAT, "manifest": manifest,
-            "brief_count": self.brief_count}).encode("utf-8"), raw=True)
+        # need not read the whole cache.
+        _write(self.folder / "manifest.json", {
+            "format": _FORMAT, "manifest": manifest, "brief_count": self.brief_count})
         self.manifest = manifest
         gitignore = self.folder / ".gitignore"
         if not gitignore.exists():
@@ -180,30 +194,50 @@ class BuildCache:
 
 
 _MEMOS = ("briefs", "bodies", "related")  # the memos kept on disk (pages live in site/)
+_BAD = codec.BAD
+_ENTRY_CODECS = {"briefs": codec.decode_parsed, "bodies": codec.decode_body,
+                 "related": codec.decode_ranked}
+_ENTRY_ENCODERS = {"briefs": codec.encode, "bodies": codec.encode, "related": codec.encode}
+_MAX_FILE = 1 << 30  # a cache shard larger than this is not ours
+
+
+def _state_ok(state: dict[str, Any]) -> bool:
+    """True when ``state.json`` has every field with the right type."""
+    def ints(value: Any, count: int) -> bool:
+        return (isinstance(value, list) and len(value) == count
+                and all(type(v) is int for v in value))
+
+    outputs, stats = state.get("outputs"), state.get("file_stats")
+    return (isinstance(state.get("manifest"), str) and type(state.get("brief_count")) is int
+            and ints(state.get("site_id"), 2)
+            and isinstance(outputs, dict)
+            and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+                    and type(v[1]) is int for v in outputs.values())
+            and isinstance(stats, dict)
+            and all(isinstance(v, list) and len(v) == 5 and ints(v[:4], 4)
+                    and isinstance(v[4], str) for v in stats.values()))
 
 
 def _read(path: Path) -> dict[str, Any] | None:
-    """A cache file's contents, or None if it is missing, unreadable or of another format."""
+    """A cache file's contents, or None if it is missing, unreadable, malformed or of
+    another format. Only regular files are read (a FIFO or a link out is ignored)."""
     try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)  # nosec B301 - our own file, see module docstring
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, MemoryError):
+        data, _ = read_regular(path, _MAX_FILE, follow=False)
+        value = json.loads(data)
+    except (OSError, ValueError, RecursionError, MemoryError):
         return None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+    if not isinstance(value, dict) or value.get("format") != _FORMAT:
         return None
-    return data
+    return value
 
 
-def _write(path: Path, data: Any, *, raw: bool = False) -> None:
+def _write(path: Path, data: Any) -> None:
     """Replace ``path`` in one step (a temporary file renamed over it)."""
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temp.open("wb") as handle:
-            if raw:
-                handle.write(data)
-            else:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            handle.write(text.encode("utf-8", "surrogatepass"))
         os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)
@@ -221,17 +255,15 @@ def folder_id(path: Path) -> tuple[int, int]:
 
 def read_manifest(folder: Path) -> tuple[str, int]:
     """The manifest and brief count of the last successful build, or ("", 0)."""
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = _read(folder / "manifest.json")
+    if data is None or not isinstance(data.get("manifest"), str) \
+            or type(data.get("brief_count")) is not int:
         return "", 0
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        return "", 0
-    return str(data.get("manifest", "")), int(data.get("brief_count", 0))
+    return data["manifest"], data["brief_count"]
 
 
 def input_manifest(files: list[str], extra: str = "") -> str:
-    """A hash of every input file's path, size and modification time (no reads)."""
+    """A hash of every input file's path and stamp (size, mtime, ctime, inode; no reads)."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(_FORMAT.encode())
     hasher.update(extra.encode("utf-8", "surrogatepass"))
@@ -245,7 +277,8 @@ def _stat_line(path: str) -> bytes:
         stat = os.stat(path)
     except OSError:
         return f"{path}\0missing\n".encode("utf-8", "surrogatepass")
-    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogatepass")
+    return (f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}\n"
+            .encode("utf-8", "surrogatepass"))
 
 
 def files_under(folder: str, suffix: str = "") -> list[tuple[str, bool]]:

@@ -262,7 +262,10 @@ def serve(root: Path, port: int, host: str, open_browser: bool, poll: bool,
               help="The branch GitHub Pages publishes from.")
 @click.option("--message", "-m", default=None, help="The commit message on that branch.")
 @click.option("--no-build", is_flag=True, help="Publish site/ as it is, without building.")
-def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: bool) -> None:
+@click.option("--allow-dirty", is_flag=True,
+              help="Publish even with uncommitted changes to content, config or themes.")
+def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: bool,
+           allow_dirty: bool) -> None:
     """Publish site/ as one commit on the GitHub Pages branch of a git remote.
 
     Builds first (unless --no-build), adds .nojekyll and CNAME (from cname in briefgen.yaml),
@@ -275,7 +278,7 @@ def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: 
     assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
         result = run_deploy(config, remote=remote, branch=branch, message=message,
-                            build_first=not no_build)
+                            build_first=not no_build, allow_dirty=allow_dirty)
     except BriefgenError as exc:
         _fail(exc, "Deploy")
         return

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from briefgen.errors import BriefgenError, Diagnostic, diag, did_you_mean
+from briefgen.files import UnsafeFile, read_inside
 from briefgen.yamlpos import load_yaml, top_key_lines
 
 CONFIG_NAME = "briefgen.yaml"
+_MAX_CONFIG = 1024 * 1024  # a settings file this large is not one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +59,9 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "root"}
 _POSITIVE_INTS = {"items_per_page", "related_count", "feed_items"}
 # Backslashes and drive letters mean other folders on Windows; the same site must build there.
 _WINDOWS_PATH = re.compile(r"\\|^[A-Za-z]:")
+# C0 and C1 controls (tab and newline excepted), lone surrogates and non-characters:
+# none is allowed in XML 1.0, and a terminal would obey the escape sequences.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _PATH_KEYS = {
     "content_dir", "briefs_dir", "articles_dir", "entities_file", "themes_dir",
     "output_dir", "cache_dir",
@@ -69,12 +75,13 @@ def load_config(root: Path, *, overrides: dict[str, Any] | None = None) -> Confi
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     problems: list[Diagnostic] = []
-    if path.is_file():
+    if os.path.lexists(path):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_inside(path, [root], _MAX_CONFIG)[0].decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise BriefgenError([
                 diag(rel, 0, 0, "BG-CF001", f"cannot read the config file: {exc}",
+                     exc.hint if isinstance(exc, UnsafeFile) else
                      "save briefgen.yaml as UTF-8 text")
             ]) from exc
         data, problem = load_yaml(text)
@@ -100,6 +107,12 @@ def load_config(root: Path, *, overrides: dict[str, Any] | None = None) -> Confi
             problems.append(diag(rel, line, 1, "BG-CF003", f"unknown config key {key!r}",
                                  did_you_mean(str(key), _FIELDS) or
                                  "see the README's Configuration section for the known keys"))
+            continue
+        bad = _CONTROL.search(value) if isinstance(value, str) else None
+        if bad is not None:  # it would reach every page and feed (feeds must be valid XML)
+            problems.append(diag(rel, line, 1, "BG-CF005",
+                                 f"{key!r} holds the control character U+{ord(bad.group()):04X}",
+                                 "remove it: settings are plain text"))
             continue
         checked = _check_value(str(key), value, rel, line, problems)
         if checked is not None:

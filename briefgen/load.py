@@ -9,6 +9,7 @@ from pathlib import Path
 
 from briefgen.cache import Memo, digest, files_under
 from briefgen.errors import Diagnostic, diag
+from briefgen.files import Stamp, UnsafeFile, inside, read_inside, read_regular, stamp
 from briefgen.frontmatter import FrontMatterError, split
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
 from briefgen.parallel import fork_map
@@ -36,6 +37,11 @@ def find_brief_files(briefs_dir: Path, root: Path) -> tuple[list[Path], list[Dia
     if not briefs_dir.is_dir():
         return found, problems
     top = briefs_dir.resolve()
+    if not inside(top, [root]):  # a linked content/ or content/briefs/ leaving the digest
+        problems.append(diag(_rel(briefs_dir, root), 0, 0, "BG-IO003",
+                             "the briefs folder is a link to a place outside the digest",
+                             "move the briefs into the digest instead of linking to them"))
+        return found, problems
     for name, is_link in files_under(str(briefs_dir), ".md"):
         path = Path(name)
         if not is_link:  # a plain file: nothing to resolve (the common case, kept cheap)
@@ -62,12 +68,12 @@ def read_source(path: Path, root: Path) -> tuple[SourceFile | None, Diagnostic |
     """Read one file's bytes, refusing huge or unreadable files."""
     rel = _rel(path, root)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, diag(rel, 0, 0, "BG-IO001",
-                              f"file is too large for a brief ({size // 1024} KiB)",
-                              f"briefs are limited to {MAX_BYTES // 1024 // 1024} MiB; split it")
-        return SourceFile(path=rel, data=path.read_bytes()), None
+        data, _ = read_regular(path, MAX_BYTES)  # a FIFO or device is refused, never read
+        return SourceFile(path=rel, data=data), None
+    except UnsafeFile as exc:
+        big = "too large" in exc.reason
+        return None, diag(rel, 0, 0, "BG-IO001", exc.reason, exc.hint if not big else
+                          f"briefs are limited to {MAX_BYTES // 1024 // 1024} MiB; split it")
     except OSError as exc:
         return None, diag(rel, 0, 0, "BG-IO001", f"cannot read file: {exc.strerror or exc}",
                           "check the file's permissions")
@@ -146,7 +152,7 @@ def check_duplicates(briefs: Iterable[Brief]) -> list[Diagnostic]:
 _Parsed = tuple[Brief | None, tuple[Diagnostic, ...]]  # a brief or None, and its problems
 
 
-FileStats = dict[str, tuple[int, int, str]]  # path -> (size, mtime in ns, memo key) when read
+FileStats = dict[str, tuple[int, int, int, int, str]]  # path -> (*stamp, memo key) when read
 
 
 def load_briefs(
@@ -157,21 +163,17 @@ def load_briefs(
 
     ``memo`` caches parse results by the file's path and bytes. With ``workers`` > 1 the
     files are read, hashed and (when not in the memo) parsed in worker processes. ``stats``
-    (updated in place) records each file's size and time when it was read: a file whose
-    size and time are unchanged is taken from the memo without being read again, the same
-    trust the no-change check puts in file times.
+    (updated in place) records each file's stamp when it was read: a file whose size,
+    mtime, ctime and inode are all unchanged is taken from the memo without being read
+    again (as git's index does; ``cp -p`` keeps size and mtime but not ctime).
     """
     entries = memo.entries if memo is not None else {}
     stats = stats if stats is not None and memo is not None else {}
 
-    def one(path: Path) -> tuple[str, _Parsed | None, Diagnostic | None, tuple[int, int]]:
+    def one(path: Path) -> tuple[str, _Parsed | None, Diagnostic | None, Stamp]:
         # Runs in a worker: read, hash, and parse only what the memo does not hold (the
         # memo is the parent's, seen read-only; new results are stored by the parent).
-        try:
-            stat = os.stat(path)  # before reading: a later change then shows as a new time
-            when = (stat.st_size, stat.st_mtime_ns)
-        except OSError:
-            when = (-1, -1)
+        when = stamp(path)  # before reading: a later change then shows as a new stamp
         source, problem = read_source(path, root)
         if source is None:
             return "", None, problem, when
@@ -182,13 +184,9 @@ def load_briefs(
     unread: dict[int, str] = {}  # position in paths -> memo key, for unchanged files
     for index, path in enumerate(paths):
         seen = stats.get(rels[index])
-        if seen is not None and seen[2] in entries:
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            if (stat.st_size, stat.st_mtime_ns) == seen[:2]:
-                unread[index] = seen[2]
+        if seen is not None and seen[4] in entries:
+            if stamp(path) == seen[:4]:  # size, mtime, ctime and inode all unchanged
+                unread[index] = seen[4]
     to_read = [p for i, p in enumerate(paths) if i not in unread]
     fresh = iter(fork_map(one, to_read, workers))
     results: list[_Parsed] = []
@@ -234,10 +232,12 @@ def _rel(path: Path, root: Path) -> str:
 def load_entity_defs(path: Path, root: Path) -> tuple[list[EntityDef], list[Diagnostic]]:
     """Read ``content/entities.yaml``: ``Canonical Name: {kind, aliases, description}``."""
     rel = _rel(path, root)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return [], []
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_inside(path, [root], MAX_BYTES)[0].decode("utf-8")
+    except UnsafeFile as exc:
+        return [], [diag(rel, 0, 0, "BG-IO003", f"cannot read file: {exc.reason}", exc.hint)]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [diag(rel, 0, 0, "BG-IO001", f"cannot read file: {exc}",
                          "save it as UTF-8 text")]
@@ -256,6 +256,13 @@ def load_entity_defs(path: Path, root: Path) -> tuple[list[EntityDef], list[Diag
     problems: list[Diagnostic] = []
     for name, entry in data.items():
         line = lines.get(str(name), 1)
+        bad = control_in(name) or control_in(entry)
+        if bad:  # it would reach pages and feeds (a NUL once forged the link marker)
+            problems.append(diag(rel, line, 1, "BG-EN004",
+                                 f"entry {str(name)[:40]!r} holds the control character "
+                                 f"U+{ord(bad):04X}", "remove it: entity names and "
+                                 "descriptions are plain text"))
+            continue
         entry = entry if entry is not None else {}
         if isinstance(entry, list):
             entry = {"aliases": entry}

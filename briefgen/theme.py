@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,12 +12,16 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, pass_context
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen.cache import digest
 from briefgen.config import Config
+from briefgen.files import UnsafeFile, inside, read_inside, regular_files, stamp
 
 DEFAULT_THEME = "default"
+_MAX_TEMPLATE = 2 * 1024 * 1024  # a template this large is not one
 
 
 def builtin_theme_dir() -> Path:
@@ -29,21 +35,33 @@ def builtin_theme_dir() -> Path:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Theme:
-    """Folders searched for templates and static files, most specific first."""
+    """Folders searched for templates and static files, most specific first.
+
+    ``roots`` are the folders a theme file may resolve into (the digest and the built-in
+    theme): a link in a theme pointing anywhere else is not followed.
+    """
 
     dirs: tuple[Path, ...]
+    roots: tuple[Path, ...] = ()
+
+    def allowed(self) -> tuple[Path, ...]:
+        """Where theme files may live: ``roots``, or the theme folders themselves."""
+        return self.roots or self.dirs
 
     def static_dirs(self) -> tuple[Path, ...]:
-        """Static asset folders, most specific first."""
-        return tuple(d / "static" for d in self.dirs if (d / "static").is_dir())
+        """Static asset folders inside the allowed roots, most specific first."""
+        return tuple(d / "static" for d in self.dirs
+                     if (d / "static").is_dir() and inside(d / "static", self.allowed()))
 
     def template_files(self) -> dict[str, Path]:
-        """Every template name and the file it resolves to."""
+        """Every template name and the file it resolves to (regular files inside the roots)."""
         names: dict[str, Path] = {}
         for folder in reversed(self.dirs):
-            for path in sorted((folder / "templates").rglob("*")):
-                if path.is_file():
-                    names[path.relative_to(folder / "templates").as_posix()] = path
+            top = folder / "templates"
+            if not inside(top, self.allowed()):
+                continue
+            for path in regular_files(top, self.allowed()):
+                names[path.relative_to(top).as_posix()] = path
         return names
 
 
@@ -58,14 +76,16 @@ def find_theme(config: Config) -> Theme:
     builtin = builtin_theme_dir()
     if builtin.resolve() not in [d.resolve() for d in dirs]:
         dirs.append(builtin)
-    return Theme(dirs=tuple(dirs))
+    return Theme(dirs=tuple(dirs), roots=(config.root, builtin))
 
 
 # Links in templates are written with this marker standing for "the site root, relative to
 # the page being rendered"; ``finish_page`` replaces it. A link's text then does not depend on
 # the page, so a card rendered once serves every page (see ``remember``), and no per-link
-# relative path is computed. NUL never survives into escaped template output otherwise.
-ROOT_MARK = "\x00root\x00"
+# relative path is computed. The marker holds NUL, which no input may contain (briefs,
+# entities.yaml and briefgen.yaml refuse control characters), and a random part drawn per
+# process, so even text that slipped a NUL through could not spell it.
+ROOT_MARK = f"\x00root-{secrets.token_hex(12)}\x00"
 
 
 @pass_context
@@ -103,12 +123,17 @@ def reset_memo(env: jinja2.Environment) -> None:
     env.globals["remember"] = functools.partial(_remember, {})
 
 
-class _Environment(jinja2.Environment):
-    """Jinja whose ``a.b`` looks in a plain dict's keys first.
+class _Environment(SandboxedEnvironment):
+    """Sandboxed Jinja whose ``a.b`` looks in a plain dict's keys first.
+
+    A theme comes with the digest, which may be someone else's: templates run in Jinja's
+    sandbox, so ``{{ cycler.__init__.__globals__.os.popen(...) }}`` is a SecurityError
+    rather than a shell command (as safe as building a cloned Hugo site).
 
     Views are plain dicts, and stock Jinja tries ``getattr`` first, which raises and catches
     an AttributeError on every ``page.title``; this makes the common case one dict lookup.
     A key shadows a dict method of the same name (``page.items`` is the key when there is one).
+    A dict's values are view data, so returning one is as safe as the sandbox's own lookup.
     """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -120,13 +145,47 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+class _ThemeLoader(jinja2.BaseLoader):
+    """Templates from the theme folders, read only when the file is a regular file whose
+    resolved path lies inside ``roots`` (``FileSystemLoader`` follows any link)."""
+
+    def __init__(self, dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> None:
+        self.dirs = dirs
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        parts = split_template_path(template)  # refuses ".." (TemplateNotFound)
+        for folder in self.dirs:
+            path = folder.joinpath(*parts)
+            if not os.path.lexists(path):
+                continue
+            try:
+                data, when = read_inside(path, self.roots, _MAX_TEMPLATE)
+            except UnsafeFile as exc:
+                raise jinja2.TemplateNotFound(
+                    template, f"{path}: {exc.reason}; {exc.hint}") from exc
+            except OSError:
+                continue
+            text = data.decode("utf-8", errors="replace")
+            return text, str(path), lambda path=path, when=when: stamp(path) == when
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for folder in self.dirs:
+            found.update(p.relative_to(folder).as_posix()
+                         for p in regular_files(folder, self.roots))
+        return sorted(found)
+
+
 def make_env(theme: Theme) -> jinja2.Environment:
     """Jinja with autoescape, strict undefined, and the theme search path."""
+    builtin = builtin_theme_dir() / "templates"
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader([str(d / "templates") for d in theme.dirs]),
+        _ThemeLoader(tuple(d / "templates" for d in theme.dirs), theme.allowed()),
         # "default/base.html" always names the built-in template, for themes that extend it.
-        jinja2.PrefixLoader({DEFAULT_THEME: jinja2.FileSystemLoader(
-            str(builtin_theme_dir() / "templates"))}),
+        jinja2.PrefixLoader({DEFAULT_THEME: _ThemeLoader((builtin,), (builtin,))}),
     ])
     env = _Environment(
         loader=loader,
@@ -146,8 +205,7 @@ def template_fingerprints(env: jinja2.Environment, theme: Theme) -> dict[str, st
     """For each template, a hash of its text and of every template it extends, includes or
     imports, so a template edit re-renders only the pages that use it."""
     files = theme.template_files()
-    texts = {name: path.read_text(encoding="utf-8", errors="replace")
-             for name, path in files.items()}
+    texts = {name: _template_text(path, theme) for name, path in files.items()}
     everything = digest(*(f"{name}\0{text}" for name, text in sorted(texts.items())))
     refs: dict[str, set[str | None]] = {}
     for name, text in texts.items():
@@ -170,3 +228,11 @@ def template_fingerprints(env: jinja2.Environment, theme: Theme) -> dict[str, st
         prints[name] = everything if closure == set(texts) else \
             digest(*(f"{n}\0{texts[n]}" for n in sorted(closure)))
     return prints
+
+
+def _template_text(path: Path, theme: Theme) -> str:
+    """A template's text for fingerprints; an unreadable one is reported when it renders."""
+    try:
+        return read_inside(path, theme.allowed(), _MAX_TEMPLATE)[0].decode("utf-8", "replace")
+    except OSError:
+        return ""

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from briefgen.cache import digest
 from briefgen.errors import BriefgenError, Diagnostic, diag
+from briefgen.lock import pid_alive
 from briefgen.model import OutputFile
 from briefgen.parallel import fork_map
 
@@ -164,16 +165,30 @@ def swap_into_place(stage: Path, out_dir: Path) -> Path | None:
 
 
 def recover(out_dir: Path) -> None:
-    """Finish a swap that was interrupted between its two renames; drop stale staging folders."""
+    """Finish a swap that was interrupted between its two renames; drop stale staging folders.
+
+    Each staging and old-site folder carries its build's pid in its name: one is removed
+    only when that process is gone (a killed build's leftover), never while its build runs.
+    """
     parent = out_dir.parent
     if not parent.is_dir():
         return
-    olds = sorted(parent.glob(f".{out_dir.name}.old-*"))
+    olds = sorted(p for p in parent.glob(f".{out_dir.name}.old-*") if _owner_gone(p))
     if olds and not out_dir.exists():
         os.replace(olds[-1], out_dir)
         olds = olds[:-1]
-    for leftover in [*olds, *parent.glob(f".{out_dir.name}.staging-*")]:
+    stale = [p for p in parent.glob(f".{out_dir.name}.staging-*") if _owner_gone(p)]
+    for leftover in [*olds, *stale]:
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _owner_gone(folder: Path) -> bool:
+    """True when the build named by the pid at the end of ``folder``'s name has exited."""
+    tail = folder.name.rsplit("-", 1)[-1]
+    if not tail.isdigit():
+        return True  # not one of ours in the current form: a leftover
+    pid = int(tail)
+    return pid == os.getpid() or not pid_alive(pid)  # our own: from before this build
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -39,7 +39,7 @@ def test_no_change_rebuild_skips_and_edit_rebuilds(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     config = load_config(root)
     first = build(config)
-    assert not first.up_to_date and (root / ".briefgen" / "state.pickle").is_file()
+    assert not first.up_to_date and (root / ".briefgen" / "state.json").is_file()
     second = build(config)
     assert second.up_to_date and second.brief_count == first.brief_count
     brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
@@ -104,7 +104,7 @@ def test_deleted_site_is_rebuilt(tmp_path: Path) -> None:
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     root = _sample(tmp_path)
     build(load_config(root))
-    (root / ".briefgen/state.pickle").write_bytes(b"not a pickle")
+    (root / ".briefgen/state.json").write_bytes(b"not json")
     (root / "site/index.html").unlink()
     assert not build(load_config(root)).up_to_date
     assert (root / "site/index.html").is_file()
@@ -115,7 +115,7 @@ def test_an_edit_rewrites_only_the_cache_shards_it_changed(tmp_path: Path) -> No
     config = load_config(root)
     build(config)
     cache = root / ".briefgen"
-    shards = {p.name: p.stat().st_ino for p in cache.glob("b*-*.pickle")}
+    shards = {p.name: p.stat().st_ino for p in cache.glob("b*-*.json")}
     assert len(shards) == 2 * 17  # briefs and bodies, one file per first hex digit (and "_")
     brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
     brief.write_text(brief.read_text().replace("press briefing", "news conference"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -81,10 +82,14 @@ def test_deploy_publishes_one_commit_and_leaves_the_checkout_alone(
     assert git(origin, "rev-list", "--count", "gh-pages").strip() == "1"
     assert result.files == len(files)
     message = git(origin, "log", "-1", "--format=%s", "gh-pages")
-    assert message.startswith("Publish digest from ")
+    head = git(work, "rev-parse", "HEAD").strip()
+    assert message.startswith(f"Publish digest from {head} (")  # the full source commit
+    assert "uncommitted" not in message
 
     # A second deploy adds one commit on top and drops files that are gone from site/.
     (work / "content/briefs/2026-11-22-turkey-gas-hub.md").unlink()
+    git(work, "commit", "--quiet", "-am", "Drop a brief")
+    before = _state(work)
     again = deploy(load_config(work), message="Second edition")
     assert git(origin, "rev-list", "--count", "gh-pages").strip() == "2"
     assert git(origin, "rev-parse", "gh-pages^").strip() == result.commit
@@ -144,7 +149,7 @@ def test_failed_build_is_not_deployed(repo: tuple[Path, Path]) -> None:
     work, origin = repo
     (work / "content/briefs/broken.md").write_text("---\ntitle: Broken\ndate: nope\n---\n")
     with pytest.raises(BriefgenError) as info:
-        deploy(load_config(work))
+        deploy(load_config(work), allow_dirty=True)
     assert {"BG-FM005", "BG-DP004"} <= _codes(info)
     assert git(origin, "branch", "--list").strip() == ""
 
@@ -186,7 +191,7 @@ def test_published_branch_works_under_a_project_path(repo: tuple[Path, Path],
     with serve_pages(served, "/repo/") as base:
         # The port is known only now: 404.html needs it for links that work at any depth.
         (work / "briefgen.yaml").write_text(f"title: Deploy Test\nbase_url: {base}\n")
-        deploy(load_config(work))
+        deploy(load_config(work), allow_dirty=True)
         archive = subprocess.run(["git", "archive", "--format=tar", "gh-pages"], cwd=origin,
                                  capture_output=True, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
@@ -213,3 +218,106 @@ def test_published_branch_works_under_a_project_path(repo: tuple[Path, Path],
                 assert answer.status == 200, target
         with urlopen(base, timeout=10) as home:
             assert home.status == 200 and b"Deploy Test" in home.read()
+
+
+# -- hostile names, links and uncommitted sources ----------------------------------------
+
+def _remote_branches(origin: Path) -> str:
+    return git(origin, "branch", "--list").strip()
+
+
+@pytest.mark.parametrize("branch", [
+    "HEAD", "refs/heads/main", "heads/main", "-f", "--force", "a..b", "main.lock", "x HEAD",
+    "@{-1}", "refs/remotes/origin/main", "ORIG_HEAD", "FETCH_HEAD", "@", "",
+])
+def test_refuses_branch_names_that_are_not_a_separate_branch(
+        repo: tuple[Path, Path], branch: str) -> None:
+    """``--branch HEAD`` once pushed local, unpushed commits as the Pages commit's parent."""
+    work, origin = repo
+    (work / "content/entities.yaml").write_text("{}\n")
+    git(work, "add", "-A")
+    git(work, "commit", "--quiet", "-m", "An unpushed commit")
+    with pytest.raises(BriefgenError) as info:
+        deploy(load_config(work), branch=branch, build_first=False)
+    assert _codes(info) == {"BG-DP007"}, branch
+    assert _remote_branches(origin) == ""
+    assert git(origin, "rev-list", "--all").strip() == ""  # nothing of ours reached it
+
+
+def test_refuses_a_branch_name_that_is_also_a_tag(repo: tuple[Path, Path]) -> None:
+    work, origin = repo
+    git(work, "tag", "pages")
+    with pytest.raises(BriefgenError) as info:
+        deploy(load_config(work), branch="pages", build_first=False)
+    assert _codes(info) == {"BG-DP007"}
+    assert _remote_branches(origin) == ""
+
+
+def test_message_and_names_starting_with_a_dash(repo: tuple[Path, Path]) -> None:
+    work, origin = repo
+    result = deploy(load_config(work), message="--no-jekyll -- a message with dashes")
+    assert git(origin, "log", "-1", "--format=%s", "gh-pages").strip() == \
+        "--no-jekyll -- a message with dashes"
+    assert git(origin, "rev-parse", "gh-pages").strip() == result.commit
+    with pytest.raises(BriefgenError) as info:
+        deploy(load_config(work), remote="--upload-pack=touch pwned", build_first=False)
+    assert _codes(info) == {"BG-DP003"}
+    assert not (work / "pwned").exists()
+
+
+def test_uncommitted_sources_need_allow_dirty(repo: tuple[Path, Path]) -> None:
+    work, origin = repo
+    brief_file = work / "content/briefs/2026-11-22-turkey-gas-hub.md"
+    brief_file.write_text(brief_file.read_text() + "\nOne more line.\n")
+    (work / "content/briefs/2026-12-01-new.md").write_text(brief("Not committed", "2026-12-01"))
+    with pytest.raises(BriefgenError) as info:
+        deploy(load_config(work))
+    assert _codes(info) == {"BG-DP010"}
+    message = info.value.diagnostics[0].message
+    assert "2026-11-22-turkey-gas-hub.md" in message and "2026-12-01-new.md" in message
+    assert _remote_branches(origin) == ""
+    assert not (work / "site").exists()  # refused before building
+    deploy(load_config(work), allow_dirty=True)
+    head = git(work, "rev-parse", "HEAD").strip()
+    assert git(origin, "log", "-1", "--format=%s", "gh-pages").startswith(
+        f"Publish digest from {head} + uncommitted changes (")
+    # Build output and the cache are not sources: a clean tree deploys without the flag.
+    git(work, "add", "-A", "content")
+    git(work, "commit", "--quiet", "-m", "Commit the edits")
+    deploy(load_config(work))
+    assert "uncommitted" not in git(origin, "log", "-1", "--format=%s", "gh-pages")
+
+
+def test_cli_allow_dirty(repo: tuple[Path, Path]) -> None:
+    work, _ = repo
+    (work / "briefgen.yaml").write_text("title: Changed\n")
+    args = [sys.executable, "-m", "briefgen", "deploy", "-C", str(work)]
+    refused = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO)
+    assert refused.returncode != 0 and "BG-DP010" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    allowed = subprocess.run([*args, "--allow-dirty"], capture_output=True, text=True,
+                             check=False, cwd=REPO)
+    assert allowed.returncode == 0, allowed.stderr
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "fifo"])
+def test_no_build_refuses_links_and_special_files_in_site(
+        repo: tuple[Path, Path], tmp_path: Path, kind: str) -> None:
+    """A link in site/ was committed as a regular file holding its target's content."""
+    work, origin = repo
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "key.txt").write_text("PRIVATE KEY")
+    site = work / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><title>x</title>")
+    if kind == "file":
+        (site / "key.txt").symlink_to(secret / "key.txt")
+    elif kind == "folder":
+        (site / "keys").symlink_to(secret)
+    else:
+        os.mkfifo(site / "pipe.html")
+    with pytest.raises(BriefgenError) as info:
+        deploy(load_config(work), build_first=False)
+    assert _codes(info) == {"BG-DP009"}
+    assert _remote_branches(origin) == ""

@@ -175,7 +175,7 @@ def test_safe_targets_map_to_output_paths(target: str, rel: str) -> None:
 def _raw_request(url: str, target: bytes) -> bytes:
     host, port = url.removeprefix("http://").strip("/").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
-        sock.sendall(b"GET " + target + b" HTTP/1.0\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET " + target + f" HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n".encode())
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -201,7 +201,7 @@ def test_server_answers_404_outside_the_site_root(live: tuple[Path, DevServer]) 
 def _sse_connect(url: str) -> socket.socket:
     host, port = url.removeprefix("http://").strip("/").split(":")
     sock = socket.create_connection((host, int(port)), timeout=10)
-    sock.sendall(b"GET /__briefgen/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.sendall(f"GET /__briefgen/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
     return sock
 
 

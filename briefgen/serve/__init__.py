@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import webbrowser
@@ -10,14 +11,28 @@ from pathlib import Path
 from types import TracebackType
 
 from briefgen.serve.live import LiveSite
-from briefgen.serve.server import Hub, Server, make_server
+from briefgen.serve.server import Hub, Server, is_loopback, make_server
 from briefgen.serve.watcher import Watcher
 
 __all__ = ["DevServer", "serve"]
 
 
+# Control characters other than newline and tab: a file name holding an escape sequence
+# must not drive the terminal it is printed on.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every terminal control character shown as a visible escape."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _filtered(echo: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda text: echo(printable(text))
 
 
 class DevServer:
@@ -28,6 +43,8 @@ class DevServer:
                  echo: Callable[[str], None] = _stderr, quiet: float = 0.02,
                  max_wait: float = 0.25, follow_up_delay: float = 1.0) -> None:
         self.hub = Hub()
+        echo = _filtered(echo)
+        self._echo = echo
         self.site = LiveSite(root, self.hub, follow=follow, echo=echo,
                              follow_up_delay=follow_up_delay)
         self._host, self._port, self._poll, self._follow = host, port, poll, follow
@@ -50,7 +67,7 @@ class DevServer:
         """Build, bind, start serving and watching; returns once the site is being served."""
         self.site.start()
         self._server = make_server(self._host, self._port, files=self.site.files,
-                                   hello=self.site.hello, hub=self.hub)
+                                   hello=self.site.hello, hub=self.hub, echo=self._echo)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.2},
                                         name="briefgen-http", daemon=True)
@@ -94,6 +111,11 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, open_browser
     # Rebuilds in the background hold the GIL for long stretches; a shorter switch interval
     # lets the thread pushing an edit to the browsers in sooner (this process is ours alone).
     sys.setswitchinterval(0.001)
+    echo = _filtered(echo)
+    if not is_loopback(host):
+        echo(f"warning: serving on {host}, which is not a loopback address: anyone who can "
+             "reach this machine can read the digest, drafts included. Use --host 127.0.0.1 "
+             "unless you mean to share it.")
     server = DevServer(root, host=host, port=port, poll=poll, follow=follow, echo=echo)
     stopped = threading.Event()
     try:

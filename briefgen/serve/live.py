@@ -13,7 +13,9 @@ from typing import Any
 from briefgen import build as build_mod
 from briefgen.config import CONFIG_NAME, Config, load_config
 from briefgen.errors import BriefgenError, Diagnostic
+from briefgen.files import read_inside
 from briefgen.ingest import KINDS, run_ingest
+from briefgen.load import MAX_BYTES
 from briefgen.serve.incremental import (
     Cancelled,
     Snapshot,
@@ -182,7 +184,7 @@ class LiveSite:
     def _fast_edit(self, rel: str) -> bool:
         """Apply a brief edit through the fast path; True when a full build is needed."""
         try:
-            data = (self.root / rel).read_bytes()
+            data = read_inside(self.root / rel, [self.root], MAX_BYTES)[0]
         except OSError:
             return True
         started = time.perf_counter()
@@ -295,7 +297,7 @@ class LiveSite:
             self._check()
             for rel in self._edited:  # edits that landed while this build ran
                 try:
-                    data = (self.root / rel).read_bytes()
+                    data = read_inside(self.root / rel, [self.root], MAX_BYTES)[0]
                 except OSError:
                     continue
                 edit = edit_brief(snap, rel, data)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import http.client
+import ipaddress
 import json
 import mimetypes
 import queue
 import socket
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
@@ -106,13 +110,140 @@ class Hub:
             box.put(None)
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+READ_TIMEOUT = 10.0  # seconds a client may take to send a request (and to take a response)
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers together
+MAX_HEADER_LINES = 64
+MAX_CONNECTIONS = 128  # open connections at once, event streams included
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback name or address (``localhost``, 127.x.x.x, ``::1``)."""
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split_host(value: str) -> tuple[str, int | None] | None:
+    """``(host, port)`` of a Host header or Origin's authority; None when malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        host, rest = value[1:end], value[end + 1:]
+    else:
+        host, _, port = value.partition(":")
+        rest = ":" + port if port else ""
+    if rest and (not rest.startswith(":") or not rest[1:].isdigit() or len(rest) > 6):
+        return None
+    return host, int(rest[1:]) if rest else None
+
+
+class HostCheck:
+    """Which ``Host`` (and ``Origin``) values the dev server answers.
+
+    A page on another site can make the browser send requests to 127.0.0.1 under the
+    attacker's own domain name (DNS rebinding); such requests carry that name in ``Host``.
+    So only the bound address, the loopback names and, on a wildcard bind, IP literals (which
+    cannot be rebound) and this machine's host name are accepted, always with the bound port.
+    """
+
+    def __init__(self, bound: str, port: int) -> None:
+        self.port = port
+        bound = bound.strip("[]").lower()
+        self.names = set(LOOPBACK_NAMES) | {bound}
+        self.wildcard = bound in ("", "0.0.0.0", "::")  # nosec B104 - compared, not bound
+        if self.wildcard:
+            self.names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+
+    def host_ok(self, header: str | None) -> bool:
+        """True when a request's ``Host`` header names this server."""
+        if not header:
+            return False  # HTTP/1.1 requires it; browsers always send it
+        parts = _split_host(header)
+        if parts is None:
+            return False
+        host, port = parts
+        if port is not None and port != self.port:
+            return False
+        if port is None and self.port != 80:
+            return False
+        return host in self.names or (self.wildcard and _is_ip(host))
+
+    def origin_ok(self, origin: str | None) -> bool:
+        """True when there is no ``Origin`` (not a cross-site browser request) or it is this
+        server's own origin."""
+        if origin is None:
+            return True
+        scheme, sep, authority = origin.partition("://")
+        return sep != "" and scheme.lower() == "http" and self.host_ok(authority)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class _CappedReader:
+    """A request's input stream that refuses more than ``MAX_HEADER_BYTES`` of request
+    line and headers, or more than ``MAX_HEADER_LINES`` lines (the standard library
+    allows 100 lines of 64 KiB each: 6.4 MB a connection)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.left = MAX_HEADER_BYTES
+        self.lines = 0
+
+    def reset(self) -> None:
+        self.left = MAX_HEADER_BYTES
+        self.lines = 0
+
+    def readline(self, limit: int = -1) -> bytes:
+        self.lines += 1
+        if self.left <= 0 or self.lines > MAX_HEADER_LINES + 1:
+            raise http.client.LineTooLong("request headers")
+        size = self.left + 1 if limit < 0 else min(limit, self.left + 1)
+        line: bytes = self.raw.readline(size)
+        self.left -= len(line)
+        if self.left < 0:
+            raise http.client.LineTooLong("request headers")
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
 class Handler(BaseHTTPRequestHandler):
     """Serves the in-memory site; the app is attached by ``make_server``."""
 
     server_version = "briefgen-serve"
+    timeout = READ_TIMEOUT  # per connection: a client that stalls is dropped
     files: Callable[[], Mapping[str, bytes]]
     hello: Callable[[], Mapping[str, Any]]
     hub: Hub
+    hosts: HostCheck
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _CappedReader(self.rfile)  # type: ignore[assignment]
+
+    def handle_one_request(self) -> None:
+        self.rfile.reset()  # type: ignore[attr-defined]
+        try:
+            super().handle_one_request()
+        except http.client.LineTooLong:  # the request line itself was over the cap
+            self.close_connection = True
+            self.requestline = self.request_version = self.command = ""
+            with contextlib.suppress(OSError):
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
 
     def do_GET(self) -> None:
         self._respond(head=False)
@@ -123,7 +254,27 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal is for build errors, not for every request."""
 
+    def _allowed(self) -> bool:
+        """Refuse requests for another host name (DNS rebinding) and cross-site streams."""
+        if not self.hosts.host_ok(self.headers.get("Host")):
+            self._refuse(HTTPStatus.MISDIRECTED_REQUEST,
+                         "briefgen serve answers only to its own address (Host refused)")
+            return False
+        if self.path.startswith(PREFIX) and (
+                not self.hosts.origin_ok(self.headers.get("Origin"))
+                or self.headers.get("Sec-Fetch-Site", "same-origin") not in
+                ("same-origin", "none")):
+            self._refuse(HTTPStatus.FORBIDDEN, "cross-origin request refused")
+            return False
+        return True
+
+    def _refuse(self, status: HTTPStatus, text: str) -> None:
+        self.close_connection = True
+        self._send(status, text.encode() + b"\n", "text/plain; charset=utf-8", head=False)
+
     def _respond(self, *, head: bool) -> None:
+        if not self._allowed():
+            return
         if (self.path == EVENTS or self.path.startswith(EVENTS + "?")) and not head:
             self._stream()
             return
@@ -193,11 +344,45 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
-    """One thread per connection, daemonic so an open SSE stream never blocks shutdown."""
+    """One thread per connection, daemonic so an open SSE stream never blocks shutdown.
+
+    At most ``MAX_CONNECTIONS`` are served at once; more are closed at once. A client
+    that goes away mid-request costs nothing on the terminal; any other failure while
+    handling a request prints one line, never a traceback.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128  # many tabs reconnecting at once must not overflow the backlog
+    max_connections = MAX_CONNECTIONS
+    echo: Callable[[str], None] = staticmethod(lambda text: None)
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # over the cap: closed without reading
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        kind, exc = sys.exc_info()[:2]
+        if kind is not None and issubclass(kind, ConnectionError | TimeoutError):
+            return  # the client went away or stalled: nothing to report
+        self.echo(f"serve: error answering {client_address[0]}: "
+                  f"{getattr(kind, '__name__', 'error')}: {exc}")
 
 
 class Server6(Server):
@@ -209,8 +394,13 @@ class Server6(Server):
 def make_server(
     host: str, port: int, *, files: Callable[[], Mapping[str, bytes]],
     hello: Callable[[], Mapping[str, Any]], hub: Hub,
+    echo: Callable[[str], None] | None = None,
 ) -> Server:
     """A bound server whose handler reads files through ``files()`` on every request."""
     handler = type("BoundHandler", (Handler,), {
         "files": staticmethod(files), "hello": staticmethod(hello), "hub": hub})
-    return (Server6 if ":" in host else Server)((host, port), handler)
+    server = (Server6 if ":" in host else Server)((host, port), handler)
+    handler.hosts = HostCheck(host, server.server_address[1])
+    if echo is not None:
+        server.echo = echo  # type: ignore[method-assign]
+    return server
