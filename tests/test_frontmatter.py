@@ -20,7 +20,7 @@ BOMB = Path(__file__).parent / "fixtures" / "hostile" / "briefs" / "billion-laug
 
 
 def _errors(text: str) -> list[tuple[str, int, int]]:
-    brief, problems = parse_brief(SourceFile(path="content/briefs/x.md", data=text.encode()))
+    _brief, problems = parse_brief(SourceFile(path="content/briefs/x.md", data=text.encode()))
     return [(p.code, p.pos.line, p.pos.col) for p in problems if p.severity == "error"]
 
 
