@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Diagnostic, diag, did_you_mean
+from briefgen.markdown import BodyFacts, body_facts
 from briefgen.model import ENTITY_KINDS, Brief, Entities, Quote, Source
 from briefgen.slugs import is_safe_slug, slugify
 
@@ -26,11 +27,16 @@ _SAFE_URL = re.compile(r"^https?://", re.I)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z“\"0-9])")
 
 
-def auto_summary(body: str, *, max_words: int = 50) -> str:
-    """The body's first sentences, as plain text, up to about ``max_words`` words."""
+def auto_summary(body: str, *, max_words: int = 50, facts: BodyFacts | None = None) -> str:
+    """The body's first sentences, as plain text, up to about ``max_words`` words.
+
+    Sentences come from prose paragraphs of the parsed body (``facts``, parsed here when not
+    given): never from code, raw HTML, headings, lists or tables.
+    """
+    facts = facts if facts is not None else body_facts(body)
     words: list[str] = []
-    for para in _plain_paragraphs(body):
-        for sentence in _SENTENCE_END.split(para):
+    for para in facts.paragraphs:
+        for sentence in _SENTENCE_END.split(para[:_SUMMARY_SCAN]):
             count = len(sentence.split())
             if words and len(words) + count > max_words:
                 return " ".join(words)
@@ -38,22 +44,6 @@ def auto_summary(body: str, *, max_words: int = 50) -> str:
             if len(words) >= max_words * 0.6:
                 return " ".join(words)
     return " ".join(words)
-
-
-def _plain_paragraphs(body: str) -> Iterable[str]:
-    """Paragraph texts of a Markdown body with the commonest markup removed."""
-    for block in re.split(r"\n\s*\n", body):
-        block = block.strip()
-        if not block or block.startswith(("#", "```", "|", "<", "---", "* ", "- ", "1.")):
-            continue
-        # Bounded repeats and a bounded prefix: "[" * 100_000 made these patterns quadratic.
-        block = block[:_SUMMARY_SCAN]
-        block = re.sub(r"!\[[^\]]{0,300}\]\([^)]{0,2000}\)", "", block)
-        block = re.sub(r"\[\[([^\]|]{1,300})\|([^\]]{1,300})\]\]", r"\2", block)
-        block = re.sub(r"\[\[([^\]]{1,300})\]\]", r"\1", block)
-        block = re.sub(r"\[([^\]]{0,300})\]\([^)]{0,2000}\)", r"\1", block)
-        block = re.sub(r"[*_`>]+", "", block)
-        yield " ".join(block.split())
 
 
 def line_at(text: str, line: int) -> str:
@@ -159,6 +149,7 @@ class Checker:
             draft = False
         brief_body = body.strip("\n")
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
+        facts = body_facts(brief_body, body_line)  # the one parse: links, prose, word count
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),
@@ -169,9 +160,10 @@ class Checker:
             return None
         return Brief(
             path=self.rel, slug=slug, title=" ".join(title.split()), date=date, time=stamp,
-            summary=summary or auto_summary(brief_body), summary_is_auto=not summary,
+            summary=summary or auto_summary(brief_body, facts=facts), summary_is_auto=not summary,
             draft=draft, body=brief_body, body_line=body_line, key_lines=dict(self.lines),
-            content_hash=hashlib.sha256(raw).hexdigest(), word_count=len(brief_body.split()),
+            content_hash=hashlib.sha256(raw).hexdigest(), word_count=facts.words,
+            wikilinks=facts.wikilinks,
             **fields,
         )
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,6 @@ from briefgen.theme import make_env, template_fingerprints
 from briefgen.views import brief_path, brief_view, card, site_view
 from briefgen.write import check_paths
 
-_WIKI_TARGET = re.compile(r"\[\[([^\[\]\n|]*)")
 _LOAD_CODES = ("BG-FM", "BG-IO")  # what parsing one file reports; link errors come later
 _CHUNK = 50  # items between cancellation checks in the long loops
 _BRIEFS = brief_path("x").removesuffix("x.html")  # the folder of brief pages
@@ -183,7 +181,7 @@ def _shape(brief: Brief) -> tuple[object, ...]:
     """What other pages and the link graph depend on, besides the card's text."""
     return (brief.path, brief.slug, brief.title, brief.date, brief.time, brief.tags,
             brief.entities, brief.draft, brief.updates, brief.quotes,
-            sorted(t.strip() for t in _WIKI_TARGET.findall(brief.body)))
+            sorted(target for target, _, _ in brief.wikilinks))
 
 
 def _render(
