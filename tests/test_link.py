@@ -104,7 +104,7 @@ def test_wikilink_in_indented_code_is_not_a_link() -> None:
     """The regex finder failed this build with BG-LK001; the page shows the link as code."""
     brief = _parsed("a", "---\ntitle: A\ndate: 2026-11-01\n---\n\nProse first.\n\n"
                          "    [[nowhere]] is code here\n\n~~~\n[[fenced]]\n~~~\n")
-    graph, problems = build_graph([brief])
+    _graph, problems = build_graph([brief])
     assert problems == [] and brief.wikilinks == ()
 
 
