@@ -84,9 +84,9 @@ def read_yaml(text: str) -> tuple[Marked | None, YamlProblem | None]:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        message = exc.problem or exc.context or "invalid YAML"
         return None, YamlProblem(
-            message=str(problem), line=mark.line if mark else 0, col=mark.column if mark else 0
+            message=str(message), line=mark.line if mark else 0, col=mark.column if mark else 0
         )
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         return None, YamlProblem(message=str(exc).splitlines()[0], line=0, col=0)
