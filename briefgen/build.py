@@ -271,7 +271,7 @@ def _static_files(dirs: tuple[Path, ...]) -> list[OutputFile]:
 
 
 def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[OutputFile]:
-    """The digest's feed, one per tag and one per entity, each in Atom and JSON Feed."""
+    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
     rendered: dict[str, feeds.Entry] = {}
 
     def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
@@ -286,13 +286,17 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[Out
     topic_limit = min(config.feed_items, 20)
     plans = [("feed.xml", "index.html", config.title, config.description, graph.order,
               config.feed_items)]
+    least = config.feed_min_briefs
     for tag in graph.tags.values():
-        plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug), f"{config.title}: #{tag.name}",
-                      f"Briefs tagged {tag.name}", tag.briefs, topic_limit))
+        if feeds.topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), least):
+            plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
+                          f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}",
+                          tag.briefs, topic_limit))
     for info in graph.entities.values():
-        plans.append((f"entities/{info.key}.xml", entity_path(info.key),
-                      f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
-                      info.briefs, topic_limit))
+        if feeds.topic_feed(f"entities/{info.key}.xml", len(info.briefs), least):
+            plans.append((f"entities/{info.key}.xml", entity_path(info.key),
+                          f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
+                          info.briefs, topic_limit))
     out: list[OutputFile] = []
     for path, page, title, subtitle, slugs, limit in plans:
         meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
