@@ -7,13 +7,16 @@ import dataclasses
 import gc
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from briefgen import feeds, search
 from briefgen.cache import (
     BuildCache,
+    Memo,
+    digest,
     files_under,
     folder_id,
     site_manifest,
@@ -32,8 +35,8 @@ from briefgen.link import (
     start_ranking,
 )
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
-from briefgen.model import OutputFile, PageSpec
 from briefgen.lock import build_lock
+from briefgen.model import Brief, OutputFile, PageSpec, Related
 from briefgen.parallel import Helper, default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
@@ -84,12 +87,15 @@ class Gathered:
 
 def gather(config: Config, memo: BuildCache, *, workers: int = 1,
            check: Callable[[], None] = _never, chunk: int = 0,
-           helper: Helper[RankJob, Ranked] | None = None) -> Gathered:
+           helper: Helper[RankJob, Ranked] | None = None,
+           related: Mapping[str, tuple[Related, ...]] | None = None) -> Gathered:
     """Load, link, render bodies and plan pages. ``check`` runs between steps (and between
     body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it.
 
     ``helper`` (see ``link.ranking_helper``), when given, ranks the related briefs; the
     caller closes it. Without one, the ranking child is forked once the graph is linked.
+    ``related``, when given, is an earlier ranking used as it is (briefs gone from the
+    digest dropped): the dev server shows an edit at once and re-ranks when typing pauses.
     """
     root = config.root
     problems: list[Diagnostic] = []
@@ -105,9 +111,10 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     graph, found = build_graph(published, entity_defs, rank=False)
     problems += found
     # Related briefs are ranked in a child process while this one renders the bodies.
-    related = start_ranking(graph, related_count=config.related_count,
+    ranked = (_kept(related, graph) if related is not None else
+              start_ranking(graph, related_count=config.related_count,
                             half_life_days=config.related_half_life_days, memo=memo.related,
-                            helper=helper)
+                            helper=helper))
     bodies: dict[str, str] = {}
     step = chunk or max(1, len(graph.order))
     for start in range(0, len(graph.order), step):
@@ -119,8 +126,8 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     # Work that does not need the ranking is done while the child still ranks.
     cards = plan_cards(graph)  # cards do not show related briefs
     pages = plan_listing_pages(config, graph, cards)
-    feed_files = _feeds(config, graph, bodies)
-    graph = dataclasses.replace(graph, related=related())
+    feed_files = _feeds(config, graph, bodies, memo.bodies)
+    graph = dataclasses.replace(graph, related=ranked())
     pages += plan_ranked_pages(graph, bodies, cards) + plan_emails(config, graph)
     return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
                     theme=find_theme(config),
@@ -129,32 +136,137 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
 
 def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
     """Everything but the rendered pages: theme assets, feeds, index.json, sitemap, extras."""
-    return (_static_files(gathered.theme.static_dirs(), gathered.theme.allowed())
+    return (static_files(gathered.theme.static_dirs(), gathered.theme.allowed())
             + gathered.feeds
             + _extras(config, gathered.graph))
 
 
+Record = dict[str, tuple[str, int]]  # output path -> (hash of its inputs, size)
+
+
+class Sink(Protocol):
+    """Where the engine puts a build's files: a staging folder or memory."""
+
+    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+              root: Path, fingerprints: Mapping[str, str], workers: int,
+              check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
+        """Render ``pages`` into the sink, reusing what an earlier build made from the same
+        inputs; return a record per page and the template problems."""
+        ...
+
+    def files(self, outputs: Sequence[OutputFile], workers: int) -> Record:
+        """Put finished files (assets, feeds, extras) into the sink."""
+        ...
+
+
+@dataclass(slots=True)
+class MemorySink:
+    """Files kept in memory (``check`` and ``serve``); pages come from the page memo
+    when their inputs are unchanged."""
+
+    memo: BuildCache
+    chunk: int = 0  # pages between cancellation checks (0: all at once)
+    files_out: dict[str, OutputFile] = dataclasses.field(default_factory=dict)
+
+    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+              root: Path, fingerprints: Mapping[str, str], workers: int,
+              check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
+        env = make_env(theme)
+        problems: dict[tuple[str, int, str], Diagnostic] = {}
+        record: Record = {}
+        step = self.chunk or max(1, len(pages))
+        for start in range(0, len(pages), step):
+            check()
+            done, found = render_pages(env, pages[start : start + step], site, root,
+                                       memo=self.memo.pages, fingerprints=fingerprints,
+                                       theme=theme, workers=workers)
+            for item in found:  # the same template error repeats on every page using it
+                problems.setdefault((item.pos.path, item.pos.line, item.code), item)
+            for output in done:
+                self.files_out[output.path] = output
+                record[output.path] = ("", len(output.data))
+        return record, list(problems.values())
+
+    def files(self, outputs: Sequence[OutputFile], workers: int) -> Record:
+        for output in outputs:
+            self.files_out[output.path] = output
+        return {o.path: ("", len(o.data)) for o in outputs}
+
+
+@dataclass(slots=True)
+class FolderSink:
+    """Files written into a staging folder; pages unchanged since the last build are
+    linked from the previous site (``previous``, ``known``) instead of rendered."""
+
+    stage: Path
+    previous: Path | None
+    known: Mapping[str, tuple[str, int]]
+
+    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+              root: Path, fingerprints: Mapping[str, str], workers: int,
+              check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
+        check()
+        return render_to_folder(theme, pages, site, root, self.stage,
+                                fingerprints=fingerprints, previous=self.previous,
+                                known=self.known, workers=workers)
+
+    def files(self, outputs: Sequence[OutputFile], workers: int) -> Record:
+        return write_files(self.stage, list(outputs), previous=self.previous,
+                           known=self.known, workers=workers)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Run:
+    """One engine run: what was gathered, the record of every output, and all problems."""
+
+    gathered: Gathered
+    record: Record
+    diagnostics: tuple[Diagnostic, ...]
+    rendered: bool  # False when errors stopped the run before anything reached the sink
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Only the diagnostics that fail the build."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
+        check: Callable[[], None] = _never, chunk: int = 0, stop_on_error: bool = False,
+        helper: Helper[RankJob, Ranked] | None = None,
+        related: Mapping[str, tuple[Related, ...]] | None = None,
+        before_render: Callable[[], None] = _never) -> Run:
+    """The one build path of ``build``, ``check`` and ``serve``: gather → plan → render →
+    sink. Every step reuses the memos in ``memo``, so a run after a small edit redoes only
+    the work whose inputs changed; a cold run is the same code with empty memos."""
+    done = gather(config, memo, workers=workers, check=check, chunk=chunk, helper=helper,
+                  related=related)
+    others = other_outputs(config, done)
+    problems = list(done.problems)
+    problems += check_paths([OutputFile(path=p.path, data=b"", source=p.source or p.template)
+                             for p in done.pages] + others)
+    if stop_on_error and any(d.severity == "error" for d in problems):
+        return Run(gathered=done, record={}, rendered=False,
+                   diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)))
+    check()
+    before_render()
+    record, found = sink.pages(done.theme, done.pages, site_view(config), config.root,
+                               _fingerprints(done.theme, memo), workers, check)
+    problems += found
+    record.update(sink.files(others, workers))
+    return Run(gathered=done, record=record, rendered=True,
+               diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)))
+
+
 def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
-    """Gather everything in memory; nothing is written here.
+    """Run the engine into memory (``briefgen check``); nothing is written.
 
     With a ``cache``, unchanged inputs reuse earlier results; the output is the same.
     """
-    memo = cache or BuildCache()
-    workers = config.workers or default_workers()
-    done = gather(config, memo, workers=workers)
-    problems = list(done.problems)
-    env = make_env(done.theme)
-    outputs, found = render_pages(env, done.pages, site_view(config), config.root,
-                                  memo=memo.pages,
-                                  fingerprints=template_fingerprints(env, done.theme),
-                                  theme=done.theme, workers=workers)
-    problems += found
-    outputs += other_outputs(config, done)
-    problems += check_paths(outputs)
-    return BuildResult(outputs=tuple(sorted(outputs, key=lambda o: o.path)),
-                       file_count=len(outputs),
-                       diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
-                       brief_count=done.brief_count)
+    sink = MemorySink(memo=cache or BuildCache())
+    done = run(config, sink.memo, sink, workers=config.workers or default_workers())
+    outputs = sorted(sink.files_out.values(), key=lambda o: o.path)
+    return BuildResult(outputs=tuple(outputs), file_count=len(outputs),
+                       diagnostics=done.diagnostics, brief_count=done.gathered.brief_count)
 
 
 def build(config: Config, *, finish: Callable[[Path], None] | None = None,
@@ -192,35 +304,25 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
            finish: Callable[[Path], None] | None, use_cache: bool,
            helper: Helper[RankJob, Ranked] | None) -> BuildResult:
     out_dir = config.path(config.output_dir)
-    done = gather(config, cache, workers=workers, helper=helper)
-    others = other_outputs(config, done)
-    gc.freeze()  # see _no_cycle_collection; forked workers then share these pages untouched
-    gc.enable()
-    problems = list(done.problems)
-    problems += check_paths([OutputFile(path=p.path, data=b"", source=p.source or p.template)
-                             for p in done.pages] + others)
-    if any(d.severity == "error" for d in problems):
-        raise BriefgenError(sorted(problems, key=Diagnostic.sort_key))
     previous = cache.previous_site(out_dir)
     late: list[Diagnostic] = []
     removals: list[threading.Thread] = []  # the old site goes while the cache is saved
     try:
         with staging(out_dir, removals) as stage:
-            record, found = render_to_folder(
-                done.theme, done.pages, site_view(config), config.root, stage,
-                fingerprints=template_fingerprints(make_env(done.theme), done.theme),
-                previous=previous, known=cache.outputs,
-                workers=workers)
-            if found:
-                raise BriefgenError(sorted(problems + found, key=Diagnostic.sort_key))
-            record.update(write_files(stage, others, previous=previous, known=cache.outputs,
-                                      workers=workers))
+            sink = FolderSink(stage=stage, previous=previous, known=cache.outputs)
+            done = run(config, cache, sink, workers=workers, helper=helper,
+                       stop_on_error=True, before_render=_freeze)
+            if done.errors:
+                raise BriefgenError(list(done.diagnostics))
+            record = done.record
             # The index is built inside the staging folder, so search and pages swap in together.
             if config.search:
                 late.extend(search.index_site(stage, where=config.output_dir))
             if finish is not None:
                 finish(stage)
-        result = BuildResult(outputs=(), file_count=len(record), brief_count=done.brief_count,
+        problems = list(done.diagnostics)
+        result = BuildResult(outputs=(), file_count=len(record),
+                             brief_count=done.gathered.brief_count,
                              diagnostics=tuple(sorted(problems + late, key=Diagnostic.sort_key)))
         if not use_cache:
             return result
@@ -229,6 +331,43 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
     finally:
         for thread in removals:
             thread.join()
+
+
+def _freeze() -> None:
+    """Move the gathered data out of the collector's sight (see _no_cycle_collection): forked
+    render workers then share its memory pages untouched."""
+    gc.freeze()
+    gc.enable()
+
+
+def _kept(related: Mapping[str, tuple[Related, ...]],
+          graph: LinkGraph) -> Callable[[], Ranked]:
+    """An earlier ranking, without briefs that are gone; new briefs have none yet."""
+    kept = {slug: tuple(r for r in related.get(slug, ()) if r.id in graph.briefs)
+            for slug in graph.order}
+    return lambda: kept
+
+
+_PRINTS: dict[str, dict[str, str]] = {}  # template files' stamps -> fingerprints, last only
+
+
+def _fingerprints(theme: Theme, memo: BuildCache) -> dict[str, str]:
+    """``template_fingerprints``, parsed again only when a template file changed (size or
+    time): parsing every template cost a dev-server rebuild a third of a second."""
+    files = theme.template_files()
+    stamps = []
+    for name, path in sorted(files.items()):
+        try:
+            stat = path.stat()
+        except OSError:
+            stamps.append(f"{name}\0{path}\0-")
+            continue
+        stamps.append(f"{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    key = digest(*stamps)
+    if key not in _PRINTS:
+        _PRINTS.clear()
+        _PRINTS[key] = template_fingerprints(make_env(theme), theme)
+    return _PRINTS[key]
 
 
 def _save_cache(config: Config, cache: BuildCache, manifest: str, result: BuildResult,
@@ -267,8 +406,9 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
-    """Theme assets: regular files whose resolved path is inside ``roots`` (else the folder)."""
+def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
+    """Theme assets under ``assets/``: regular files whose resolved path is inside ``roots``
+    (else the folder); the most specific theme wins a name."""
     files: dict[str, OutputFile] = {}
     for folder in dirs:  # most specific first: the first file of a name wins
         allowed = roots or (folder,)
@@ -286,15 +426,15 @@ def _static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[
     return list(files.values())
 
 
-def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[OutputFile]:
-    """The digest's feed, one per tag and one per entity, each in Atom and JSON Feed."""
+def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
+           memo: Memo | None = None) -> list[OutputFile]:
+    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
     rendered: dict[str, feeds.Entry] = {}
 
     def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
         for slug in slugs[:limit]:
             if slug not in rendered:  # a brief sits in many feeds; render its entry once
-                rendered[slug] = feeds.entry(graph.briefs[slug], brief_path(slug), bodies[slug],
-                                             config.site_url)
+                rendered[slug] = _entry(graph.briefs[slug], bodies[slug], config.site_url, memo)
         return [rendered[s] for s in slugs[:limit]]
 
     # Topic feeds carry fewer entries than the main feed, and summaries rather than whole
@@ -302,13 +442,17 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[Out
     topic_limit = min(config.feed_items, 20)
     plans = [("feed.xml", "index.html", config.title, config.description, graph.order,
               config.feed_items)]
+    least = config.feed_min_briefs
     for tag in graph.tags.values():
-        plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug), f"{config.title}: #{tag.name}",
-                      f"Briefs tagged {tag.name}", tag.briefs, topic_limit))
+        if feeds.topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), least):
+            plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
+                          f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}",
+                          tag.briefs, topic_limit))
     for info in graph.entities.values():
-        plans.append((f"entities/{info.key}.xml", entity_path(info.key),
-                      f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
-                      info.briefs, topic_limit))
+        if feeds.topic_feed(f"entities/{info.key}.xml", len(info.briefs), least):
+            plans.append((f"entities/{info.key}.xml", entity_path(info.key),
+                          f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
+                          info.briefs, topic_limit))
     out: list[OutputFile] = []
     for path, page, title, subtitle, slugs, limit in plans:
         meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
@@ -320,6 +464,23 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str]) -> list[Out
         out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
                               data=feeds.json_feed(meta, items, full=full), source=page))
     return out
+
+
+def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.Entry:
+    """A brief's feed entry, from the memo when the brief file and its body HTML are the same
+    (kept as a plain list of strings, so the memo stays plain data)."""
+    path = brief_path(brief.slug)
+    key = digest("feed-entry", brief.path, brief.content_hash, path, site_url, body)
+    found = memo.get(key) if memo is not None else None
+    if found is not None:
+        return feeds.Entry(**dict(zip(_ENTRY_FIELDS, found, strict=True)))
+    made = feeds.entry(brief, path, body, site_url)
+    if memo is not None:
+        memo.put(key, [getattr(made, name) for name in _ENTRY_FIELDS])
+    return made
+
+
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(feeds.Entry))
 
 
 def _extras(config: Config, graph: LinkGraph) -> list[OutputFile]:

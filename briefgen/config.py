@@ -40,6 +40,7 @@ class Config:
     related_count: int = 5
     related_half_life_days: float = 30.0
     feed_items: int = 50
+    feed_min_briefs: int = 3  # a tag or entity gets its own feeds from this many briefs on
     build_drafts: bool = False
     search: bool = True
     autolink_entities: bool = True
@@ -56,7 +57,7 @@ class Config:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config) if f.name != "root"}
-_POSITIVE_INTS = {"items_per_page", "related_count", "feed_items"}
+_POSITIVE_INTS = {"items_per_page", "related_count", "feed_items", "feed_min_briefs"}
 # Backslashes and drive letters mean other folders on Windows; the same site must build there.
 _WINDOWS_PATH = re.compile(r"\\|^[A-Za-z]:")
 # C0 and C1 controls (tab and newline excepted), lone surrogates and non-characters:

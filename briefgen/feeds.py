@@ -30,6 +30,15 @@ class FeedMeta:
     author: str
 
 
+def topic_feed(path: str, briefs: int, min_briefs: int) -> str:
+    """``path`` when a tag or entity with ``briefs`` briefs gets a feed, else "".
+
+    A feed of one or two briefs is rarely subscribed to yet cost two files per term: most
+    terms of a real digest have one brief (``feed_min_briefs`` in briefgen.yaml).
+    """
+    return path if briefs >= min_briefs else ""
+
+
 def rfc3339(brief: Brief) -> str:
     """The brief's date and time as RFC 3339 (midnight UTC for a bare date)."""
     if brief.time is not None:

@@ -3,7 +3,6 @@ rank related briefs. Pure: briefs in, a LinkGraph and diagnostics out."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import difflib
 import re
@@ -17,8 +16,6 @@ from briefgen.model import Brief, EntityDef, Quote, Related
 from briefgen.parallel import MIN_ITEMS, Helper, fork_call, release_large_frees, start_helper
 from briefgen.slugs import name_key, unique_slugs
 
-_WIKILINK = re.compile(r"\[\[([^\[\]\n|]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
-_CODE_SPAN = re.compile(r"(`+)[^`].*?\1", re.S)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
@@ -95,7 +92,7 @@ def build_graph(
     back: dict[str, set[str]] = defaultdict(set)
     for brief in ordered:
         resolved: dict[str, str] = {}
-        for target, line, col in _find_wikilinks(brief):
+        for target, line, col in brief.wikilinks:  # read from the body's token stream
             slug = _resolve(target, by_slug, titles)
             if isinstance(slug, str):
                 resolved[target] = slug
@@ -136,48 +133,6 @@ def build_graph(
         brief_tags=brief_tags,
     )
     return graph, problems
-
-
-def _find_wikilinks(brief: Brief) -> list[tuple[str, int, int]]:
-    """``(target, line, col)`` for each wikilink outside code, positions in the file."""
-    text = brief.body
-    if "[[" not in text:  # most briefs have none: skip masking code (a tenth of a ms each)
-        return []
-    masked = mask_fences(text)
-    masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), masked)
-    found: list[tuple[str, int, int]] = []
-    for match in _WIKILINK.finditer(masked):
-        line = masked.count("\n", 0, match.start())
-        col = match.start() - (masked.rfind("\n", 0, match.start()) + 1) + 1
-        found.append((match.group(1).strip(), brief.body_line + line, col))
-    return found
-
-
-def mask_fences(text: str) -> str:
-    """Blank out fenced code blocks (``` or ~~~ up to a bare closing fence), keeping lines.
-
-    Line by line with a sorted list of closing lines, instead of one ``re.S`` pattern: each
-    unclosed opening fence made the pattern scan to the end of the text (quadratic).
-    """
-    lines = text.split("\n")
-    closers: dict[str, list[int]] = {"```": [], "~~~": []}
-    for number, line in enumerate(lines):
-        bare = line.rstrip(" \t")
-        if bare in closers:
-            closers[bare].append(number)
-    number = 0
-    while number < len(lines) - 1:
-        marker = lines[number][:3]
-        if marker in closers:
-            ends = closers[marker]
-            after = bisect.bisect_right(ends, number)
-            if after < len(ends):
-                for inside in range(number, ends[after] + 1):
-                    lines[inside] = " " * len(lines[inside])
-                number = ends[after] + 1
-                continue
-        number += 1
-    return "\n".join(lines)
 
 
 def _resolve(

@@ -10,11 +10,12 @@ from pathlib import Path
 from briefgen.cache import Memo, digest, files_under
 from briefgen.errors import Diagnostic, diag
 from briefgen.files import Stamp, UnsafeFile, inside, read_inside, read_regular, stamp
-from briefgen.frontmatter import FrontMatterError, split
+from briefgen.frontmatter import FrontMatterError
+from briefgen.frontmatter import read as read_front_matter
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
 from briefgen.parallel import fork_map
 from briefgen.validate import CONTROL_CHARS, Checker, control_in, line_at
-from briefgen.yamlpos import load_yaml, top_key_lines
+from briefgen.yamlpos import read_yaml
 
 MAX_BYTES = 5 * 1024 * 1024  # a brief is a short text; larger files are refused, not parsed
 
@@ -105,24 +106,12 @@ def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...
                            "remove it: briefs are plain UTF-8 text",
                            source_line=line_at(text, line)),)
     try:
-        parts = split(text)
+        front = read_front_matter(text)
     except FrontMatterError as exc:
-        return None, (diag(rel, exc.line, 1, "BG-FM007", str(exc), exc.hint,
+        return None, (diag(rel, exc.line, exc.col, exc.code, str(exc), exc.hint,
                            source_line=line_at(text, exc.line)),)
-    data, problem = load_yaml(parts.front)
-    if problem is not None:
-        line = parts.front_line + problem.line
-        return None, (diag(rel, line, problem.col + 1, "BG-FM001",
-                           f"invalid YAML in front matter: {problem.message}",
-                           "fix the YAML syntax; quote values that contain ': ' or start with "
-                           "a special character", source_line=line_at(text, line)),)
-    if not isinstance(data, dict):
-        return None, (diag(rel, parts.front_line, 1, "BG-FM002",
-                           "front matter must be a mapping of keys to values",
-                           "write one 'key: value' per line, e.g. 'title: …'",
-                           source_line=line_at(text, parts.front_line)),)
-    lines = top_key_lines(parts.front, parts.front_line)
-    checker = Checker(rel, text, lines)
+    data = front.data
+    checker = Checker(rel, text, front.keys)
     for key, value in data.items():
         found = control_in(value)
         if found:
@@ -131,7 +120,7 @@ def parse_brief(source: SourceFile) -> tuple[Brief | None, tuple[Diagnostic, ...
                           "remove the escape sequence: briefs are plain text")
     if checker.problems:
         return None, tuple(checker.problems)
-    brief = checker.build(data, parts.body, parts.body_line, source.data)
+    brief = checker.build(data, front.body, front.body_line, source.data)
     return brief, tuple(sorted(checker.problems, key=Diagnostic.sort_key))
 
 
@@ -184,9 +173,9 @@ def load_briefs(
     unread: dict[int, str] = {}  # position in paths -> memo key, for unchanged files
     for index, path in enumerate(paths):
         seen = stats.get(rels[index])
-        if seen is not None and seen[4] in entries:
-            if stamp(path) == seen[:4]:  # size, mtime, ctime and inode all unchanged
-                unread[index] = seen[4]
+        # size, mtime, ctime and inode all unchanged: the memo's parse stands
+        if seen is not None and seen[4] in entries and stamp(path) == seen[:4]:
+            unread[index] = seen[4]
     to_read = [p for i, p in enumerate(paths) if i not in unread]
     fresh = iter(fork_map(one, to_read, workers))
     results: list[_Parsed] = []
@@ -241,17 +230,19 @@ def load_entity_defs(path: Path, root: Path) -> tuple[list[EntityDef], list[Diag
     except (OSError, UnicodeDecodeError) as exc:
         return [], [diag(rel, 0, 0, "BG-IO001", f"cannot read file: {exc}",
                          "save it as UTF-8 text")]
-    data, problem = load_yaml(text)
-    if problem is not None:
+    marked, problem = read_yaml(text)
+    if problem is not None or marked is None:
+        assert problem is not None  # nosec B101 - read_yaml returns one of the two
         return [], [diag(rel, problem.line + 1, problem.col + 1, "BG-EN001",
                          f"invalid YAML: {problem.message}", "fix the YAML syntax here",
                          source_line=line_at(text, problem.line + 1))]
+    data = marked.data
     if data is None:
         return [], []
     if not isinstance(data, dict):
         return [], [diag(rel, 1, 1, "BG-EN002", "entities.yaml must map names to entries",
                          "e.g. 'United States: {kind: places, aliases: [US, U.S.]}'")]
-    lines = top_key_lines(text)
+    lines = {str(p[0]): pos[0] + 1 for p, pos in marked.keys.items() if len(p) == 1}
     defs: list[EntityDef] = []
     problems: list[Diagnostic] = []
     for name, entry in data.items():

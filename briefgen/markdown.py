@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from briefgen.mdplugins.entitylinks import EntityLink, entitylinks_plugin
 from briefgen.mdplugins.mdlinks import mdlinks_plugin
@@ -37,6 +39,101 @@ def make_markdown() -> MarkdownIt:
     mdlinks_plugin(md)
     entitylinks_plugin(md)
     return md
+
+
+_LIST_ITEM = "list_item_open"
+_md: list[MarkdownIt] = []  # one parser per process, made on first use
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BodyFacts:
+    """What a brief body says, read from its markdown-it token stream (never from code)."""
+
+    wikilinks: tuple[tuple[str, int, int], ...]  # (target, file line, col) in reading order
+    paragraphs: tuple[str, ...]  # plain text of top-level prose paragraphs, for summaries
+    words: int  # words of prose, headings and list items; code and raw HTML not counted
+
+
+def shared_markdown() -> MarkdownIt:
+    """This process's parser (making one costs more than parsing a brief)."""
+    if not _md:
+        _md.append(make_markdown())
+    return _md[0]
+
+
+def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None) -> BodyFacts:
+    """Parse ``body`` once and read its wikilinks (with file positions), prose and word count.
+
+    ``body_line`` is the file line of the body's first line. The same parser and plugins
+    render the HTML, so a ``[[link]]`` in code is text here exactly as it is on the page.
+    """
+    tokens = (md or shared_markdown()).parse(body, {})
+    lines = body.split("\n")
+    links: list[tuple[str, int, int]] = []
+    paragraphs: list[str] = []
+    words = 0
+    in_list = 0
+    in_paragraph = False
+    for token in tokens:
+        if token.type == _LIST_ITEM:
+            in_list += 1
+        elif token.type == "list_item_close":
+            in_list -= 1
+        elif token.type == "paragraph_open":
+            in_paragraph = True
+        elif token.type == "paragraph_close":
+            in_paragraph = False
+        if token.type != "inline":  # code and HTML blocks have no inline children: skipped
+            continue
+        text = _plain(token.children or ())
+        words += len(text.split())
+        if in_paragraph and not in_list and text.strip():
+            paragraphs.append(" ".join(text.split()))
+        if "[[" in token.content:
+            links.extend(_positions(token, lines, body_line))
+    return BodyFacts(wikilinks=tuple(links), paragraphs=tuple(paragraphs), words=words)
+
+
+def _plain(children: Sequence[Token]) -> str:
+    """The reader-visible text of an inline token: link labels yes, images and HTML no."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "wikilink":
+            parts.append(child.meta["label"] or child.meta["target"])
+        elif child.type == "image":
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _positions(token: Token, lines: list[str], body_line: int) -> list[tuple[str, int, int]]:
+    """File positions of the wikilinks in one inline token, found in its block's own lines.
+
+    Inline tokens carry only their block's line span, so each link's written form is looked
+    for in those lines, left to right from the previous one.
+    """
+    first, last = token.map if token.map else (0, len(lines))
+    found: list[tuple[str, int, int]] = []
+    line, col = first, 0
+    for child in token.children or ():
+        if child.type != "wikilink":
+            continue
+        written = f"[[{child.content}]]"
+        at = line, -1
+        for number in range(line, min(last, len(lines))):
+            start = lines[number].find(written, col if number == line else 0)
+            if start >= 0:
+                at = number, start
+                break
+        if at[1] < 0:  # not found as written (an escape in between): the block's first line
+            at = first, 0
+        else:
+            line, col = at[0], at[1] + len(written)
+        found.append((child.meta["target"], body_line + at[0], at[1] + 1))
+    return found
 
 
 def render_body(

@@ -107,7 +107,8 @@ class Brief:
     body_line: int = 1  # file line on which the Markdown body starts
     key_lines: Mapping[str, int] = field(default_factory=dict)  # front matter key -> line
     content_hash: str = ""
-    word_count: int = 0
+    word_count: int = 0  # words outside code, from the body's token stream
+    wikilinks: tuple[tuple[str, int, int], ...] = ()  # (target, line, col) outside code
 
     def line_of(self, key: str) -> int:
         """The line of a front matter key, or 1 when unknown."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Diagnostic, diag, did_you_mean
+from briefgen.markdown import BodyFacts, body_facts
 from briefgen.model import ENTITY_KINDS, Brief, Entities, Quote, Source
 from briefgen.slugs import is_safe_slug, slugify
 
@@ -26,11 +27,16 @@ _SAFE_URL = re.compile(r"^https?://", re.I)
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z“\"0-9])")
 
 
-def auto_summary(body: str, *, max_words: int = 50) -> str:
-    """The body's first sentences, as plain text, up to about ``max_words`` words."""
+def auto_summary(body: str, *, max_words: int = 50, facts: BodyFacts | None = None) -> str:
+    """The body's first sentences, as plain text, up to about ``max_words`` words.
+
+    Sentences come from prose paragraphs of the parsed body (``facts``, parsed here when not
+    given): never from code, raw HTML, headings, lists or tables.
+    """
+    facts = facts if facts is not None else body_facts(body)
     words: list[str] = []
-    for para in _plain_paragraphs(body):
-        for sentence in _SENTENCE_END.split(para):
+    for para in facts.paragraphs:
+        for sentence in _SENTENCE_END.split(para[:_SUMMARY_SCAN]):
             count = len(sentence.split())
             if words and len(words) + count > max_words:
                 return " ".join(words)
@@ -38,22 +44,6 @@ def auto_summary(body: str, *, max_words: int = 50) -> str:
             if len(words) >= max_words * 0.6:
                 return " ".join(words)
     return " ".join(words)
-
-
-def _plain_paragraphs(body: str) -> Iterable[str]:
-    """Paragraph texts of a Markdown body with the commonest markup removed."""
-    for block in re.split(r"\n\s*\n", body):
-        block = block.strip()
-        if not block or block.startswith(("#", "```", "|", "<", "---", "* ", "- ", "1.")):
-            continue
-        # Bounded repeats and a bounded prefix: "[" * 100_000 made these patterns quadratic.
-        block = block[:_SUMMARY_SCAN]
-        block = re.sub(r"!\[[^\]]{0,300}\]\([^)]{0,2000}\)", "", block)
-        block = re.sub(r"\[\[([^\]|]{1,300})\|([^\]]{1,300})\]\]", r"\2", block)
-        block = re.sub(r"\[\[([^\]]{1,300})\]\]", r"\1", block)
-        block = re.sub(r"\[([^\]]{0,300})\]\([^)]{0,2000}\)", r"\1", block)
-        block = re.sub(r"[*_`>]+", "", block)
-        yield " ".join(block.split())
 
 
 def line_at(text: str, line: int) -> str:
@@ -64,15 +54,17 @@ def line_at(text: str, line: int) -> str:
 class Checker:
     """Validates front matter values one key at a time, collecting diagnostics."""
 
-    def __init__(self, rel: str, text: str, lines: dict[str, int]) -> None:
+    def __init__(self, rel: str, text: str, positions: Mapping[str, tuple[int, int]]) -> None:
         self.rel = rel
         self.text = text
-        self.lines = lines
+        self.positions = positions  # dotted key path (``source.url``, ``tags.2``) -> line, col
+        self.lines = {k: pos[0] for k, pos in positions.items() if "." not in k}
         self.problems: list[Diagnostic] = []
 
-    def error(self, key: str, code: str, message: str, hint: str) -> None:
-        line = self.lines.get(key, 1)
-        self.problems.append(diag(self.rel, line, 1, code, message, hint,
+    def error(self, key: str, code: str, message: str, hint: str, *, at: str = "") -> None:
+        """Report a problem with ``key``; ``at`` names the nested value when it is known."""
+        line, col = self.positions.get(at, self.positions.get(key, (1, 1)))
+        self.problems.append(diag(self.rel, line, col, code, message, hint,
                                   source_line=line_at(self.text, line)))
 
     def string(self, data: dict[str, Any], key: str, *, required: bool = False) -> str:
@@ -91,17 +83,23 @@ class Checker:
             self.error(key, "BG-FM003", f"{key!r} is empty", f"give the brief a {key}")
         return text
 
-    def strings(self, data: dict[str, Any], key: str, value: Any = None) -> tuple[str, ...]:
+    def strings(self, data: dict[str, Any], key: str, value: Any = None, *,
+                at: str = "") -> tuple[str, ...]:
         value = data.get(key) if value is None else value
         if value is None:
             return ()
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
-        ):
-            self.error(key, "BG-FM006", f"{key!r} must be a list of strings",
-                       f"write it as a YAML list, e.g. {key}: [one, two]")
+        at = at or key
+        bad = -1 if isinstance(value, list) else 0
+        if isinstance(value, list):
+            bad = next((i for i, v in enumerate(value)
+                        if not isinstance(v, str | int | float) or isinstance(v, bool)), -1)
+        if bad >= 0 or not isinstance(value, list):
+            name = at.split(".", 1)[-1] if "." in at else key
+            self.error(key, "BG-FM006", f"{name!r} must be a list of strings",
+                       f"write it as a YAML list, e.g. {name}: [one, two]",
+                       at=f"{at}.{bad}" if isinstance(value, list) else at)
             return ()
         seen: dict[str, None] = {}
         for item in value:
@@ -151,6 +149,7 @@ class Checker:
             draft = False
         brief_body = body.strip("\n")
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
+        facts = body_facts(brief_body, body_line)  # the one parse: links, prose, word count
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),
@@ -161,9 +160,10 @@ class Checker:
             return None
         return Brief(
             path=self.rel, slug=slug, title=" ".join(title.split()), date=date, time=stamp,
-            summary=summary or auto_summary(brief_body), summary_is_auto=not summary,
+            summary=summary or auto_summary(brief_body, facts=facts), summary_is_auto=not summary,
             draft=draft, body=brief_body, body_line=body_line, key_lines=dict(self.lines),
-            content_hash=hashlib.sha256(raw).hexdigest(), word_count=len(brief_body.split()),
+            content_hash=hashlib.sha256(raw).hexdigest(), word_count=facts.words,
+            wikilinks=facts.wikilinks,
             **fields,
         )
 
@@ -199,9 +199,10 @@ class Checker:
             if kind not in ENTITY_KINDS:
                 self.error("entities", "BG-FM006", f"unknown entity kind {kind!r}",
                            did_you_mean(str(kind), ENTITY_KINDS) or
-                           "use people, organizations, places or other")
+                           "use people, organizations, places or other", at=f"entities.{kind}")
                 continue
-            kinds[kind] = self.strings(data, "entities", names if names is not None else [])
+            kinds[kind] = self.strings(data, "entities", names if names is not None else [],
+                                       at=f"entities.{kind}")
         return Entities(**kinds)
 
     def _quotes(self, data: dict[str, Any]) -> tuple[Quote, ...]:
@@ -209,17 +210,19 @@ class Checker:
         if value is None:
             return ()
         quotes: list[Quote] = []
+        at = "quotes"
         if isinstance(value, list):
-            for item in value:
+            for index, item in enumerate(value):
                 if not (isinstance(item, dict) and isinstance(item.get("text"), str)
                         and isinstance(item.get("speaker", ""), str)):
+                    at = f"quotes.{index}"
                     break
                 quotes.append(Quote(speaker=" ".join(str(item.get("speaker") or "").split()),
                                     text=" ".join(item["text"].split())))
             else:
                 return tuple(quotes)
         self.error("quotes", "BG-FM006", "'quotes' must be a list of {speaker, text} mappings",
-                   "e.g. quotes: [{speaker: Jane Doe, text: \"…\"}]")
+                   "e.g. quotes: [{speaker: Jane Doe, text: \"…\"}]", at=at)
         return ()
 
     def _source(self, data: dict[str, Any]) -> Source:
@@ -241,13 +244,14 @@ class Checker:
                 item = item.isoformat()
             if not isinstance(item, str | int | float) or isinstance(item, bool):
                 self.error("source", "BG-FM006", f"'source.{key}' must be a string",
-                           "write it as text")
+                           "write it as text", at=f"source.{key}")
                 continue
             fields[key] = str(item).strip()
         url = fields.get("url", "")
         if url and not _SAFE_URL.match(url):
             # Only http(s) addresses become links; anything else (javascript:, data:) is dropped.
-            self.problems.append(diag(self.rel, self.lines.get("source", 1), 1, "BG-FM009",
+            line, col = self.positions.get("source.url", self.positions.get("source", (1, 1)))
+            self.problems.append(diag(self.rel, line, col, "BG-FM009",
                                       f"source.url {url[:60]!r} is not an http(s) address",
                                       "it is not linked; use an https:// address",
                                       severity="warning"))

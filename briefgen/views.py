@@ -13,6 +13,7 @@ from typing import Any
 
 from briefgen.config import Config
 from briefgen.editions import Edition, lead_text, plan_editions
+from briefgen.feeds import topic_feed
 from briefgen.link import LinkGraph
 from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec
 
@@ -203,8 +204,8 @@ def plan_listing_pages(config: Config, graph: LinkGraph,
             "newer_path": index_path(number - 1) if number > 1 else "",
             "older_path": index_path(number + 1) if number < total else "",
         }))
-    pages.extend(_tag_pages(graph, cards, per_page))
-    pages.extend(_entity_pages(graph, cards, per_page))
+    pages.extend(_tag_pages(graph, cards, per_page, config.feed_min_briefs))
+    pages.extend(_entity_pages(graph, cards, per_page, config.feed_min_briefs))
     if config.search:
         pages.append(_search_page(graph))
     pages.append(PageSpec(path="404.html", template="404.html",
@@ -230,7 +231,7 @@ def _paginate(first: str, slugs: Sequence[str], per_page: int) -> list[dict[str,
 
 
 def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
-               per_page: int) -> list[PageSpec]:
+               per_page: int, min_feed: int = 1) -> list[PageSpec]:
     pages = [PageSpec(path="tags/index.html", template="tags.html", view={
         "kind": "tags", "title": "Tags",
         "tags": [{"name": t.name, "path": tag_path(t.slug), "count": len(t.briefs)}
@@ -242,7 +243,7 @@ def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
             pages.append(PageSpec(path=part["path"], template="tag.html", view={
                 "kind": "tag", "title": f"Tag: {tag.name}{suffix}", "name": tag.name,
                 "slug": tag.slug, "count": len(tag.briefs),
-                "feed_path": f"tags/{tag.slug}.xml",
+                "feed_path": topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), min_feed),
                 "days": group_by_day([cards[s] for s in part["slugs"]]),
                 **{k: part[k] for k in ("number", "total", "newer_path", "older_path")},
             }))
@@ -250,7 +251,7 @@ def _tag_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
 
 
 def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
-                  per_page: int) -> list[PageSpec]:
+                  per_page: int, min_feed: int = 1) -> list[PageSpec]:
     groups = []
     for kind in ENTITY_KINDS:
         members = sorted((e for e in graph.entities.values() if e.kind == kind),
@@ -270,7 +271,8 @@ def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
                 "title": info.name + ("" if first else f", page {part['number']}"),
                 "entity_kind": info.kind, "kind_label": ENTITY_KIND_LABELS[info.kind],
                 "aliases": list(info.aliases), "description": info.description,
-                "count": len(info.briefs), "feed_path": f"entities/{info.key}.xml",
+                "count": len(info.briefs),
+                "feed_path": topic_feed(f"entities/{info.key}.xml", len(info.briefs), min_feed),
                 "timeline": [_timeline_item(cards[s]) for s in part["slugs"]],
                 # Quotes and co-mentions summarise the whole entity: first page only.
                 "quotes": [{"text": q.text, "speaker": q.speaker, **_link(graph.briefs[s])}

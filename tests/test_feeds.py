@@ -51,7 +51,7 @@ def test_every_feed_and_its_json_twin_parse(sample_site: Path) -> None:
     feeds = _feeds(sample_site)
     kinds = {p.relative_to(sample_site).parts[0] for p in feeds}
     assert {"feed.xml", "tags", "entities"} <= kinds
-    assert len(feeds) > 20
+    assert len(feeds) > 10
     for path in feeds:
         parsed = feedparser.parse(path.read_bytes())
         assert not parsed.bozo, f"{path}: {parsed.get('bozo_exception')}"
@@ -150,3 +150,21 @@ def test_a_large_archive_gets_a_sitemap_index() -> None:
         newest = max((u.findtext(f"{ns}lastmod") or "" for u in urls), default="")
         assert (index[n - 1].findtext(f"{ns}lastmod") or "") == newest
     assert listed == [BASE + p for p in sorted(pages)]
+
+
+def test_topic_feeds_only_for_terms_with_enough_briefs(make_site: Callable[..., Path]) -> None:
+    """Every tag and entity had two feed files, most of them for a single brief."""
+    files = {f"content/briefs/b{n}.md": brief(f"Brief {n}", f"2026-11-2{n}",
+                                              tags="[common]" if n < 3 else "[common, rare]")
+             for n in range(4)}
+    root = make_site(files)
+    build(load_config(root))
+    site = root / "site"
+    assert (site / "tags" / "common.xml").is_file() and (site / "tags" / "common.json").is_file()
+    assert not (site / "tags" / "rare.xml").exists() and not (site / "tags" / "rare.json").exists()
+    rare = (site / "tags" / "rare.html").read_text(encoding="utf-8")
+    assert "rare.xml" not in rare and rare.count("application/atom+xml") == 1  # the site's
+    assert "common.xml" in (site / "tags" / "common.html").read_text(encoding="utf-8")
+    (root / "briefgen.yaml").write_text("title: T\nfeed_min_briefs: 1\n", encoding="utf-8")
+    build(load_config(root))
+    assert (site / "tags" / "rare.xml").is_file() and (site / "tags" / "rare.json").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from briefgen.link import build_graph, newest_first
+from briefgen.markdown import body_facts
 from briefgen.model import Brief, Entities, EntityDef, Quote
 
 
@@ -14,7 +15,8 @@ def make(slug: str, day: int, *, body: str = "", updates: str = "", title: str =
     return Brief(path=f"content/briefs/{slug}.md", slug=slug, title=title or slug.title(),
                  date=dt.date(2026, 11, day), body=body, body_line=6, updates=updates,
                  key_lines={"updates": 4}, tags=tags, quotes=quotes,
-                 entities=Entities(people=people, places=places))
+                 entities=Entities(people=people, places=places),
+                 wikilinks=body_facts(body, 6).wikilinks)
 
 
 def test_wikilinks_backlinks_and_titles() -> None:
@@ -87,3 +89,27 @@ def test_related_prefers_shared_entities_and_is_deterministic() -> None:
 def test_newest_first_ties_by_slug() -> None:
     order = [b.slug for b in newest_first([make("b", 1), make("a", 1), make("c", 2)])]
     assert order == ["c", "a", "b"]
+
+
+def _parsed(slug: str, text: str) -> Brief:
+    from briefgen.load import SourceFile, parse_brief
+
+    brief, problems = parse_brief(SourceFile(path=f"content/briefs/{slug}.md",
+                                             data=text.encode()))
+    assert brief is not None, problems
+    return brief
+
+
+def test_wikilink_in_indented_code_is_not_a_link() -> None:
+    """The regex finder failed this build with BG-LK001; the page shows the link as code."""
+    brief = _parsed("a", "---\ntitle: A\ndate: 2026-11-01\n---\n\nProse first.\n\n"
+                         "    [[nowhere]] is code here\n\n~~~\n[[fenced]]\n~~~\n")
+    _graph, problems = build_graph([brief])
+    assert problems == [] and brief.wikilinks == ()
+
+
+def test_wikilink_errors_point_at_the_link() -> None:
+    brief = _parsed("a", "---\ntitle: A\ndate: 2026-11-01\n---\n\n```\n[[x]]\n```\n\n"
+                         "- one\n- two and [[missing|label]]\n")
+    _, problems = build_graph([brief])
+    assert [(p.code, p.pos.line, p.pos.col) for p in problems] == [("BG-LK001", 11, 11)]

@@ -168,3 +168,14 @@ def test_auto_summary_takes_first_sentences() -> None:
     summary = auto_summary(body)
     assert summary.startswith("One short sentence. Two linked words here.")
     assert len(summary.split()) <= 50
+
+
+def test_auto_summary_and_word_count_skip_code() -> None:
+    """Indented and ~~~ code used to reach the meta description and the word count."""
+    brief, problems = parse(
+        "---\ntitle: A\ndate: 2026-01-01\n---\n\n    rm -rf / --no-preserve-root\n\n"
+        "~~~\nsecret_token = 1\n~~~\n\n<div>raw html</div>\n\nThe real news is here.\n"
+    )
+    assert brief is not None and problems == ()
+    assert brief.summary == "The real news is here."
+    assert brief.word_count == 5

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-import re
 from html.parser import HTMLParser
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.link import build_graph, mask_fences
+from briefgen.link import build_graph
 from briefgen.load import SourceFile, parse_brief
-from briefgen.markdown import make_markdown, render_body
+from briefgen.markdown import body_facts, make_markdown, render_body
 from briefgen.mdplugins.entitylinks import EntityLink
 from briefgen.model import Brief, Entities, Quote
 from briefgen.slugs import is_safe_slug, relative_url, slugify
@@ -146,16 +145,17 @@ def test_markdown_plugins_never_raise_and_balance(
     assert checker.errors == [] and checker.stack == [], (html, checker.errors, checker.stack)
 
 
-_FENCE_REGEX = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
-
-
 @FAST
-@given(st.lists(st.sampled_from(["```", "~~~", "```py", "``` ", "~~~\t", "````", "x", "",
-                                 " ```", "a```", "[[x]]"]), max_size=12).map("\n".join))
-def test_fence_masking_matches_the_old_pattern(text: str) -> None:
-    """The linear fence masker agrees with the quadratic pattern it replaced."""
-    old = _FENCE_REGEX.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
-    assert mask_fences(text) == old
+@given(st.lists(_MD_BITS, max_size=60).map("".join))
+def test_wikilinks_found_are_the_wikilinks_rendered(body: str) -> None:
+    """The link stage's wikilinks and the page's wikilinks come from the same token stream."""
+    facts = body_facts(body, 1, MD)
+    html = render_body(MD, body)
+    assert html.count('class="wikilink-missing"') == len(facts.wikilinks), (body, html)
+    lines = body.split("\n")
+    for target, line, col in facts.wikilinks:
+        assert 1 <= line <= len(lines) and col >= 1
+        assert target == "" or target in lines[line - 1] or "\\" in body
 
 
 _PERSON = st.text(alphabet=st.sampled_from("aB 's’.-é"), min_size=1, max_size=8)

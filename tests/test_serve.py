@@ -24,7 +24,7 @@ from briefgen.build import build_site
 from briefgen.cli import main
 from briefgen.config import load_config
 from briefgen.serve import DevServer
-from briefgen.serve.incremental import edit_brief, full_build, refresh_listings
+from briefgen.serve.incremental import full_build
 from briefgen.serve.server import Hub, site_path
 from briefgen.serve.watcher import Debouncer, Watcher, is_ignored
 
@@ -260,13 +260,14 @@ def test_memoised_full_build_matches_build_site(make_site: Callable[..., Path]) 
     rel = "content/briefs/2026-11-12-b2.md"
     path = root / rel
     path.write_text(path.read_text().replace("Paragraph one", "Rewritten opening"))
-    edit = edit_brief(snap, rel, path.read_bytes())
-    assert edit is not None and edit.changed == ("briefs/b2.html",)
-    assert b"Rewritten opening" in edit.snapshot.files["briefs/b2.html"].data
-    listing = refresh_listings(snap, edit.snapshot, edit.slug)
-    assert "index.html" in listing.changed and "tags/alpha.html" in listing.changed
-    assert b"Rewritten opening" in listing.snapshot.files["index.html"].data
-    again = full_build(config, listing.snapshot)
+    quick = full_build(config, snap, quick=True)  # the engine, related lists as they were
+    changed = {p for p, o in quick.files.items() if snap.files[p].data != o.data}
+    assert {"briefs/b2.html", "index.html", "tags/alpha.html"} <= changed
+    assert b"Rewritten opening" in quick.files["briefs/b2.html"].data
+    assert b"Rewritten opening" in quick.files["index.html"].data
+    # The main feed carries whole briefs: the old fast path left it stale until a full build.
+    assert b"Rewritten opening" in quick.files["feed.xml"].data
+    again = full_build(config, quick)
     assert {p: o.data for p, o in again.files.items()} == \
         {o.path: o.data for o in build_site(config).outputs}
 
@@ -290,16 +291,26 @@ def test_template_edit_re_renders_only_pages_using_it(make_site: Callable[..., P
         {o.path: o.data for o in build_site(config).outputs}
 
 
-def test_fast_path_declines_structural_edits(make_site: Callable[..., Path]) -> None:
-    root = make_site(_files(2))
-    snap = full_build(load_config(root))
+def test_quick_rebuild_of_any_edit_equals_a_full_build(make_site: Callable[..., Path]) -> None:
+    """No hand-kept list of fields: every edit goes through the engine, whatever it touches."""
+    root = make_site(_files(3))
+    config = load_config(root)
+    snap = full_build(config)
     rel = "content/briefs/2026-11-10-b0.md"
     text = (root / rel).read_text()
     for changed in (text.replace("Brief number 0", "A new title"),
                     text.replace("[alpha, beta]", "[alpha]"),
-                    text.replace("More.", "More [[b1]].")):
-        assert edit_brief(snap, rel, changed.encode()) is None
-    assert edit_brief(snap, "content/briefs/new.md", text.encode()) is None
+                    text.replace("More.", "More [[b1]]."),
+                    text.replace("title:", "author: Jane Doe\ntitle:")):
+        (root / rel).write_text(changed)
+        snap = full_build(config, snap, quick=True)
+        # Related lists are the previous ranking's; everything else matches a full build.
+        expected = {o.path: o.data for o in build_site(config).outputs}
+        assert snap.errors == ()
+        assert {p for p in expected if snap.files[p].data != expected[p]} <= {
+            f"briefs/b{n}.html" for n in range(3)} | {"index.json"}
+        snap = full_build(config, snap)
+        assert {p: o.data for p, o in snap.files.items()} == expected
 
 
 def test_broken_brief_keeps_last_good_page_and_reports(live: tuple[Path, DevServer]) -> None:
@@ -308,6 +319,10 @@ def test_broken_brief_keeps_last_good_page_and_reports(live: tuple[Path, DevServ
     path = root / "content/briefs/2026-11-10-b0.md"
     path.write_text(path.read_text().replace("title: Brief number 0", "title: [unclosed"))
     server.site.handle([str(path)])
+    deadline = time.monotonic() + 8
+    while not server.site.hello()["errors"]:  # the rebuild runs on the build thread
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     hello = server.site.hello()
     assert server.site.files()["briefs/b0.html"] == good
     [error] = hello["errors"]

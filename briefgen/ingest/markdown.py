@@ -7,15 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from briefgen.errors import Diagnostic, diag
+from briefgen.frontmatter import FrontMatterError
+from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 
-_FENCE = re.compile(
-    r"^---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)", re.DOTALL | re.MULTILINE
-)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # Keys the brief writer produces itself; any other key is carried over untouched.
 _KNOWN = frozenset(
@@ -76,45 +73,17 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _key_line(front_matter: str, key: str) -> int:
-    """The file line of a top-level front matter key (the opening fence is line 1)."""
-    for number, line in enumerate(front_matter.splitlines(), start=2):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
-
-
 def read_markdown(text: str, source_file: str) -> tuple[Article | None, tuple[Diagnostic, ...]]:
     """The note as an article: front matter values kept, the body kept byte for byte."""
-    meta: dict[str, Any] = {}
-    body = text
-    m = _FENCE.match(text)
-    if m:
-        body = text[m.end() :]
-        try:
-            loaded = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1  # +1 for the fence, +1 for 1-based
-            col = mark.column + 1 if mark is not None else 0
-            problem = getattr(exc, "problem", None) or str(exc)
-            return None, (
-                diag(source_file, line, col, "BG-IN008", f"invalid front matter: {problem}"),
-            )
-        if loaded is not None and not isinstance(loaded, dict):
-            return None, (
-                diag(
-                    source_file,
-                    2,
-                    1,
-                    "BG-IN008",
-                    "front matter must be a mapping of keys to values",
-                ),
-            )
-        meta = dict(loaded or {})
+    try:
+        front = read_front_matter(text, required=False)
+    except FrontMatterError as exc:
+        return None, (diag(source_file, exc.line, exc.col, "BG-IN008", str(exc), exc.hint),)
+    meta: dict[str, Any] = front.data
+    body = front.body
     problems: list[Diagnostic] = []
     if meta.get("date") is not None and _date(meta.get("date")) is None:
-        line = _key_line(m.group(1) if m else "", "date")
+        line = front.line_of("date")
         problems.append(
             diag(
                 source_file,

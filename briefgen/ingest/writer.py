@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from briefgen.entities import extract, suggest_tags
+from briefgen.frontmatter import FrontMatterError
+from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
 from briefgen.model import Entities
 from briefgen.summarize import summarize
@@ -130,12 +132,9 @@ def read_identity(path: Path) -> tuple[str, str] | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    m = re.match(r"^---\n(.*?)\n---", text, re.DOTALL)
-    if not m:
-        return None
     try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
+        meta = read_front_matter(text).data
+    except FrontMatterError:
         return None
     source = meta.get("source") if isinstance(meta, dict) else None
     if not isinstance(source, dict):

@@ -13,16 +13,12 @@ from typing import Any
 from briefgen import build as build_mod
 from briefgen.config import CONFIG_NAME, Config, load_config
 from briefgen.errors import BriefgenError, Diagnostic
-from briefgen.files import read_inside
 from briefgen.ingest import KINDS, run_ingest
-from briefgen.load import MAX_BYTES
 from briefgen.serve.incremental import (
     Cancelled,
     Snapshot,
-    edit_brief,
     full_build,
     load_cache,
-    refresh_listings,
 )
 from briefgen.serve.overlay import ErrorBoard
 from briefgen.serve.server import Hub, with_client
@@ -39,6 +35,7 @@ class _Request:
     due: float = 0.0
     config: bool = False
     follow: str = ""
+    quick: bool = False  # only brief files changed: reuse the related ranking for now
 
 
 class LiveSite:
@@ -59,7 +56,6 @@ class LiveSite:
         self._ingest_problems: dict[str, tuple[Diagnostic, ...]] = {}
         self._board = ErrorBoard(self.root, echo)
         self._version = 0
-        self._edited: dict[str, None] = {}  # briefs edited on the fast path since a build began
         self._wake = threading.Condition(self._lock)
         self._request: _Request | None = None
         self._running = False
@@ -168,45 +164,14 @@ class LiveSite:
                     assets = True
                 else:
                     request = _merge(request, _Request())  # templates: pages re-render
-        for rel_name in edits:
-            needs_full = self._fast_edit(rel_name)
-            if needs_full:
-                request = _merge(request, _Request(follow=rel_name))
+        for rel_name in edits:  # the engine's rebuild, with the last related ranking
+            request = _merge(request, _Request(follow=rel_name, quick=True))
         if assets and request is None:
             self._refresh_assets()
         if articles:
             self._ingest(articles, config)
         if request is not None:
             self._schedule(request)
-        elif edits:
-            self._schedule(_Request(due=time.monotonic() + self._follow_up_delay))
-
-    def _fast_edit(self, rel: str) -> bool:
-        """Apply a brief edit through the fast path; True when a full build is needed."""
-        try:
-            data = read_inside(self.root / rel, [self.root], MAX_BYTES)[0]
-        except OSError:
-            return True
-        started = time.perf_counter()
-        with self._lock:
-            snap = self._snapshot
-            if snap is None:
-                return True
-            edit = edit_brief(snap, rel, data)
-            if edit is None:
-                return True
-            follow = brief_path(edit.slug) if self._follow and edit.changed else ""
-            self._edited[rel] = None
-            # The page rides along in the message: browsers showing it skip a fetch.
-            self._commit(edit.snapshot, edit.changed, follow=follow, inline=True)
-        # The edited page is already out; the pages listing it can take a few ms more.
-        with self._lock:
-            if self._snapshot is edit.snapshot and edit.changed:
-                listing = refresh_listings(snap, edit.snapshot, edit.slug)
-                self._commit(listing.snapshot, listing.changed, follow="")
-        if edit.changed:
-            self._echo(f"Updated {rel} in {1000 * (time.perf_counter() - started):.0f} ms")
-        return False
 
     def _refresh_assets(self) -> None:
         """Swap changed theme static files in without a build."""
@@ -214,8 +179,9 @@ class LiveSite:
             snap = self._snapshot
             if snap is None:
                 return
-            fresh = {o.path: o for o in build_mod._static_files(
-                find_theme(snap.config).static_dirs())}
+            theme = find_theme(snap.config)
+            fresh = {o.path: o for o in build_mod.static_files(theme.static_dirs(),
+                                                               theme.allowed())}
             stale = [p for p in snap.files if p.startswith("assets/") and p not in fresh]
             files = {p: o for p, o in snap.files.items() if p not in stale}
             changed = [p for p, o in fresh.items() if files.get(p) != o]
@@ -265,7 +231,6 @@ class LiveSite:
                     continue
                 self._running, self._cancel = True, False
                 self._running_lazy = request.due > 0
-                self._edited = {}
                 previous = self._snapshot
             try:
                 self._full(request, previous)
@@ -292,27 +257,20 @@ class LiveSite:
             with self._lock:
                 self._publish_errors()
             return
-        snap = full_build(config, previous, check=self._check)
+        snap = full_build(config, previous, check=self._check, quick=request.quick)
         with self._lock:
             self._check()
-            for rel in self._edited:  # edits that landed while this build ran
-                try:
-                    data = read_inside(self.root / rel, [self.root], MAX_BYTES)[0]
-                except OSError:
-                    continue
-                edit = edit_brief(snap, rel, data)
-                if edit is None:
-                    self._schedule(_Request())
-                    continue
-                snap = refresh_listings(snap, edit.snapshot, edit.slug).snapshot
-            follow = ""
-            if self._follow and request.follow in snap.slug_of:
-                follow = brief_path(snap.slug_of[request.follow])
-            changed = self._commit_full(snap, follow=follow)
-            if self._edited:
+            follow = page = ""
+            if request.follow in snap.slug_of:
+                page = brief_path(snap.slug_of[request.follow])
+                follow = page if self._follow else ""
+            changed = self._commit_full(snap, follow=follow, inline=page)
+            if snap.quick:  # related lists are the last ranking's: rank when typing pauses
                 self._schedule(_Request(due=time.monotonic() + self._follow_up_delay))
         if changed:
-            self._echo(f"Rebuilt {len(changed)} file(s) in {time.perf_counter() - started:.2f} s")
+            took = time.perf_counter() - started
+            self._echo(f"Updated {request.follow} in {1000 * took:.0f} ms" if request.quick
+                       else f"Rebuilt {len(changed)} file(s) in {took:.2f} s")
 
     def _load_config(self) -> None:
         try:
@@ -325,9 +283,10 @@ class LiveSite:
 
     # -- committing and telling browsers ------------------------------------------------
 
-    def _commit_full(self, snap: Snapshot, *, follow: str) -> list[str]:
-        """Adopt a full build; its files are served only when it has no errors (or when
-        nothing good was ever built), so a broken edit never blanks a page."""
+    def _commit_full(self, snap: Snapshot, *, follow: str, inline: str = "") -> list[str]:
+        """Adopt a build; its files are served only when it has no errors (or when nothing
+        good was ever built), so a broken edit never blanks a page. The page ``inline``
+        (the edited brief's) rides along in the message: browsers showing it skip a fetch."""
         with self._lock:
             self._snapshot = snap
             if snap.errors and self._files:
@@ -338,7 +297,10 @@ class LiveSite:
             changed += [p for p in served if p not in snap.files]
             self._files = {p: o.data for p, o in snap.files.items()}
             self._version += 1
-            self._announce(changed, follow)
+            pages: dict[str, str] = {}
+            if inline in changed and inline in self._files:
+                pages[inline] = with_client(self._files[inline], inline).decode("utf-8", "replace")
+            self._announce(changed, follow, pages)
             self._publish_errors()
             return changed
 
@@ -392,5 +354,9 @@ def _merge(first: _Request | None, second: _Request) -> _Request:
         return dataclasses.replace(second)
     # "Now" (0) wins; two follow-ups wait for the later one, so typing never starts a build.
     due = 0.0 if not first.due or not second.due else max(first.due, second.due)
+    # Quick (an edit, related lists as they were) unless some part needs a full build now;
+    # a pending follow-up is scheduled again after the quick build.
+    full_now = any(not r.quick and not r.due for r in (first, second))
     return _Request(due=due, config=first.config or second.config,
-                    follow=second.follow or first.follow)
+                    follow=second.follow or first.follow,
+                    quick=not full_now and (first.quick or second.quick))
