@@ -7,10 +7,11 @@ from collections import Counter
 from collections.abc import Sequence
 
 from briefgen.model import ENTITY_KINDS, Entities, Quote
+from briefgen.nlp.canonical import canonical_names
 from briefgen.nlp.gazetteer import fold
 from briefgen.nlp.lexicon import GENERIC_WORDS, STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
-from briefgen.nlp.namewords import DEMONYMS
+from briefgen.nlp.namewords import DEMONYMS, PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
 from briefgen.nlp.sentences import plain_paragraphs, words
 
@@ -38,6 +39,19 @@ def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
     return index
 
 
+def _loose_kind(name: str) -> str:
+    """The kind of a name found with no cue: a place by its head word, else an organisation,
+    or "other" for inner capitals and lower-case words ("EastEnders", "Mack the Knife")."""
+    parts = name.split()
+    if len(parts) >= 2 and parts[-1] in PLACE_HEADS and all(p[:1].isupper() for p in parts):
+        return "places"
+    if any(c.isupper() for c in name[1:].replace(" ", "")) and len(parts) == 1:
+        return "other"
+    if any(p[:1].islower() for p in parts) or any(c.isdigit() for c in name):
+        return "other"
+    return "organizations"
+
+
 def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
     """Mentions with final kinds and canonical names; doubtful ones dropped."""
     full = list(dict.fromkeys(m.name for m in mentions if m.kind == "people"))
@@ -55,7 +69,7 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
             elif kind == "media?":
                 kind = "organizations"
             else:
-                continue
+                kind = _loose_kind(name)  # "Nintendo", "Westlife", "Vioxx": named once, no cue
         elif kind == "people" and name.split()[-1] in surnames:
             # a shorter form of a longer name ("George Bush" / "George W Bush") is one person
             longest = surnames[name.split()[-1]]
@@ -64,9 +78,7 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
         elif kind == "places" and name in surnames:
             kind, name = "people", surnames[name]  # "Kennedy" after "Charles Kennedy"
         elif kind == "unknown":
-            if name not in full_set:
-                continue
-            kind = "people"
+            kind = "people" if name in full_set else _loose_kind(name)
         out.append(Mention(kind, name, m.paragraph, m.start, m.end, m.key))
     return out
 
@@ -101,7 +113,7 @@ def extract(title: str, paragraphs: Sequence[str]) -> tuple[Entities, tuple[Quot
     """People, organisations, places and other names, plus attributed quotes."""
     del title  # headlines are title-cased: every word looks like a name there
     paragraphs = plain_paragraphs(paragraphs)
-    resolved = _resolve(find_mentions(paragraphs))
+    resolved = canonical_names(_resolve(find_mentions(paragraphs)))
     return _entities(resolved), find_quotes(paragraphs, resolved)
 
 

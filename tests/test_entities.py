@@ -111,7 +111,11 @@ def test_seed_tags() -> None:
 def test_people_with_particles_titles_and_later_surnames() -> None:
     entities, quotes = extract(*article("harbour_strike.txt"))
     assert entities.people == ("Marieke van der Berg", "Daniel Okafor")
-    assert set(entities.organizations) == {"Dutch Port Workers Union", "European Commission"}
+    assert set(entities.organizations) == {
+        "Dutch Port Workers Union",
+        "European Commission",
+        "Rabobank",
+    }
     assert {"Rotterdam", "Netherlands", "Antwerp", "Hamburg"} <= set(entities.places)
     assert entities.other == ("Port Modernisation Act",)
     assert quotes == (

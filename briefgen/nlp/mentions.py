@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefgen.nlp import gazetteer
+from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.namewords import (
     CALENDAR,
@@ -34,6 +36,8 @@ from briefgen.nlp.tokens import is_possessive as _is_possessive
 _ENDING = frozenset(".!?")
 _INVERTED_SPEECH = SPEECH_VERBS - frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
 _SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
+_DESCRIPTIVE = ROLE_WORDS | INSTITUTION_WORDS | DEMONYMS | CALENDAR
+_INITIALS = re.compile(r"[A-Z](?:-[A-Z])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,9 @@ def _common(word: str, lower_words: frozenset[str]) -> bool:
         or low in CONTEXT_OPENERS
         or low in GENERIC_WORDS
         or low in lower_words
-        or word in DEMONYMS
+        or _bare(word) in DEMONYMS
+        or (low.endswith("s") and (word[:-1] in DEMONYMS or low[:-1] in ROLE_CUES))
+        or low.startswith(("i'", "i’"))  # "I've", "I'm"
         or low.endswith("ly")
     )
 
@@ -82,6 +88,10 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
                 j = k + 1
                 continue
             break
+        number = tokens[j].text if j < n else ""
+        last = tokens[j - 1].text
+        if number.isdigit() and len(number) <= 3 and _bare(last) == last and last not in CALENDAR:
+            j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4"
         out.append((i, j))
         i = j
     return out
@@ -199,9 +209,12 @@ def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention
         return _single(ctx, toks[0], i)
     # "US President" or "Moscow State" leftovers: keep a leading place name.
     lead = gazetteer.lookup(texts[0])
-    if lead and (texts[1] in ROLE_WORDS or texts[1] in INSTITUTION_WORDS):
+    if lead and texts[1] in ROLE_WORDS:
         return [_mention("places", ctx, toks[:1], lead.name, lead.key)]
-    cuts = [k for k, t in enumerate(toks) if t.text in _SPLITTERS]
+    if lead and len(toks) == 2 and texts[1] in INSTITUTION_WORDS:
+        return [_mention("organizations", ctx, toks, _join(toks))]  # "Manchester United"
+    ands = [k for k, t in enumerate(toks) if t.text == "and"]
+    cuts = ands or [k for k, t in enumerate(toks) if t.text in _SPLITTERS]
     if cuts:  # "Ankara and Washington": classify the parts on their own
         out: list[Mention] = []
         prev = 0
@@ -209,8 +222,54 @@ def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention
             if k > prev:
                 out.extend(_classify_rest(ctx, toks[prev:k], i + prev))
             prev = k + 1
-        return out
-    return [_mention("unknown", ctx, toks, _join(toks))]
+        if ands or any(m.kind in ("people", "organizations", "places", "other") for m in out):
+            return out
+        # "Beyond the Sea", "Mack the Knife": a title with small words is one name
+    return _unknown(ctx, toks)
+
+
+def _unknown(ctx: _Context, toks: Sequence[Token]) -> list[Mention]:
+    """A capitalised run no rule knows, less its calendar words and trailing job titles."""
+    toks = list(toks)
+    while toks and _bare(toks[0].text) in CALENDAR:
+        toks.pop(0)
+    while toks and (_bare(toks[-1].text) in ROLE_WORDS or toks[-1].text in PLAIN_ACRONYMS):
+        toks.pop()  # "Tory MP", "Lord Chancellor Lord"
+    if len(toks) >= 2 and toks[0].text == "The" and _bare(toks[1].text) in _DESCRIPTIVE:
+        toks.pop(0)  # "The American Red Cross"
+    if len(toks) >= 2 and _bare(toks[0].text) in ROLE_WORDS:
+        rest = toks[1:]
+        if all(_name_like(t.text, ctx.lower_words) for t in rest) and len(rest) <= 3:
+            kind = "person!" if len(rest) == 1 else "people"  # "Mr Abbasi"
+            return [_mention(kind, ctx, rest, _join(rest))]
+    while toks and toks[-1].text in ORG_CONNECTORS:
+        toks.pop()
+    if not toks or all(
+        _bare(t.text) in _DESCRIPTIVE or t.text in PLAIN_ACRONYMS or t.text in ORG_CONNECTORS
+        for t in toks
+    ):
+        return []  # "Defence Secretary", "Finnish TV": descriptions, not names
+    return [_mention(_unknown_kind(ctx, toks), ctx, toks, _join(toks))]
+
+
+def _unknown_kind(ctx: _Context, toks: Sequence[Token]) -> str:
+    """ "Kate Bosworth": a given name then name words is a person even without a cue;
+    so is an initial before a surname in a team list ("D Traille", "J-P Grandclaude")."""
+    first = _bare(toks[0].text).split("-")[0]
+    initials = _INITIALS.fullmatch(toks[0].text)
+    if (
+        initials
+        and 2 <= len(toks) <= 3
+        and all(_name_like(t.text, ctx.lower_words) for t in toks[1:])
+    ):
+        return "people"
+    if (
+        2 <= len(toks) <= 4
+        and is_given_name(first)
+        and all(_name_like(t.text, ctx.lower_words) or t.text in NAME_PARTICLES for t in toks)
+    ):
+        return "people"
+    return "unknown"
 
 
 def _single(ctx: _Context, tok: Token, i: int) -> list[Mention]:

@@ -42,8 +42,14 @@ def is_possessive(text: str) -> bool:
 
 
 def is_cap(text: str) -> bool:
-    """True for words that start with a capital letter."""
-    return text[0].isupper()  # codes (S-400, MiG-29) start with a capital too
+    """True for words that start with a capital letter, but not for adjectives made from a
+    name ("UK-based", "Vioxx-related", "X-ray"): their last part is lower case."""
+    if not text[0].isupper():
+        return False  # codes (S-400, MiG-29) start with a capital too
+    head, dash, tail = text.rpartition("-")
+    if dash and tail.isalpha() and tail.islower():
+        return not (len(head) >= 3 or head.isupper())  # "Co-operation" stays a name word
+    return True
 
 
 def is_code(text: str) -> bool:
