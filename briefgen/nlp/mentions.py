@@ -14,6 +14,7 @@ from briefgen.nlp.namewords import (
     CALENDAR,
     DEMONYMS,
     EVENT_HEADS,
+    EVENT_TAILS,
     INSTITUTION_WORDS,
     INSTITUTIONS,
     LAW_HEADS,
@@ -25,6 +26,7 @@ from briefgen.nlp.namewords import (
     ROLE_CUES,
     ROLE_WORDS,
 )
+from briefgen.nlp.tokens import INNER_CAP as _INNER_CAP
 from briefgen.nlp.tokens import Token, tokenize
 from briefgen.nlp.tokens import bare as _bare
 from briefgen.nlp.tokens import code_name as _code_name
@@ -38,6 +40,8 @@ _INVERTED_SPEECH = SPEECH_VERBS - frozenset({"told", "tells", "asked", "asks", "
 _SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
 _DESCRIPTIVE = ROLE_WORDS | INSTITUTION_WORDS | DEMONYMS | CALENDAR
 _INITIALS = re.compile(r"[A-Z](?:-[A-Z])?")
+# What follows a sentence-initial name used as the subject ("Sony will", "Kirin, the ...").
+_SUBJECT_NEXT = frozenset({",", "will", "has", "had", "is", "was", "said", "says", "plans"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +94,11 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             break
         number = tokens[j].text if j < n else ""
         last = tokens[j - 1].text
-        if number.isdigit() and len(number) <= 3 and _bare(last) == last and last not in CALENDAR:
-            j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4"
+        short = len(number) <= 3 or (len(number) == 4 and last in LAW_HEADS)
+        if number.isdigit() and short and _bare(last) == last and last not in CALENDAR:
+            j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4", "Terrorism Act 2000"
+        elif j < n and tokens[j].text in EVENT_TAILS and not _is_possessive(last):
+            j += 1  # "Iraq war", "Asian tsunami": the event, not the place
         out.append((i, j))
         i = j
     return out
@@ -193,8 +200,13 @@ def _loose_tail(toks: Sequence[Token]) -> Sequence[Token]:
 def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
     """Organisations, places, laws and single words in a span that is not a person."""
     texts = [_bare(t.text) for t in toks]
-    if len(toks) >= 2 and (texts[-1] in LAW_HEADS or texts[-1] in EVENT_HEADS):
+    if len(toks) >= 2 and (
+        texts[-1] in LAW_HEADS or texts[-1] in EVENT_HEADS or toks[-1].text in EVENT_TAILS
+    ):
         return [_mention("other", ctx, toks, _join(toks))]
+    after = ctx.tokens[i + len(toks)].text if i + len(toks) < len(ctx.tokens) else ""
+    if len(toks) >= 2 and texts[-1] in ("News", "Online") and after in ("website", "site"):
+        toks, texts = toks[:-1], texts[:-1]  # "the BBC News website" is the BBC's site
     core = _strip_role(toks)
     if len(core) >= 2 and _is_org(core):
         tail = _loose_tail(core)
@@ -282,10 +294,14 @@ def _single(ctx: _Context, tok: Token, i: int) -> list[Mention]:
         return [_mention("organizations", ctx, [tok], text.replace(".", ""))]
     if text in INSTITUTIONS:
         return [_mention("organizations", ctx, [tok], text)]
-    if not _name_like(text, ctx.lower_words) or tok.initial:
+    nxt = ctx.tokens[i + 1].text.lower() if i + 1 < len(ctx.tokens) else ""
+    if _INNER_CAP.match(text):
+        return [_mention("single?", ctx, [tok], text)]  # "iTunes", "eBay", "al-Qaeda"
+    if not _name_like(text, ctx.lower_words):
+        return []
+    if tok.initial and nxt not in _SUBJECT_NEXT:
         return []  # a capitalised first word of a sentence is no evidence of a name
     before = _words_before(ctx, i, 2)
-    nxt = ctx.tokens[i + 1].text.lower() if i + 1 < len(ctx.tokens) else ""
     if (before[-1:] == ["told"] and nxt in _ENDING) or (before[-1:] and before[-1] in MEDIA_CUES):
         return [_mention("media?", ctx, [tok], text)]
     if nxt in MEDIA_CUES or nxt in ("reported", "reports") or before == ["according", "to"]:

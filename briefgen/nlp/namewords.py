@@ -105,7 +105,7 @@ PLAIN_ACRONYMS = _words(
 INSTITUTIONS = _words(
     """
     Kremlin Pentagon Vatican Bundestag Duma Knesset Politburo Interpol Europol Labour Tories
-    Conservatives Democrats Republicans Whitehall
+    Conservatives Democrats Republicans Whitehall Parliament Congress Senate Commons
     """
 )
 # Heads of a named event, filed under "other" ("World Cup", "Cannes Film Festival").
@@ -142,3 +142,5 @@ PLACE_HEADS = _words(
     Forest Beach Point Cape Moor Green Common Estate Village Town County Province Region
     """
 )
+# Lower-case words that make the capitalised words before them an event ("Iraq war").
+EVENT_TAILS = _words("war tsunami inquiry disaster attacks elections diet crude scandal")
