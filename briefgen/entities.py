@@ -58,6 +58,8 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
     # after "Hulusi Akar" has been named, a bare "Akar" means him
     surnames = _surname_index(full)
     full_set = set(full)
+    # "Mr Balls" says the "Ed Balls" found without a cue is a person
+    titled = {m.name for m in mentions if m.kind == "person!"}
     out: list[Mention] = []
     for m in mentions:
         kind, name = m.kind, m.name
@@ -78,7 +80,8 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
         elif kind == "places" and name in surnames:
             kind, name = "people", surnames[name]  # "Kennedy" after "Charles Kennedy"
         elif kind == "unknown":
-            kind = "people" if name in full_set else _loose_kind(name)
+            titled_name = len(name.split()) <= 3 and name.split()[-1] in titled
+            kind = "people" if name in full_set or titled_name else _loose_kind(name)
         out.append(Mention(kind, name, m.paragraph, m.start, m.end, m.key))
     return out
 

@@ -41,6 +41,7 @@ _SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
 _DESCRIPTIVE = ROLE_WORDS | INSTITUTION_WORDS | DEMONYMS | CALENDAR
 _INITIALS = re.compile(r"[A-Z](?:-[A-Z])?")
 # What follows a sentence-initial name used as the subject ("Sony will", "Kirin, the ...").
+_UNITS = frozenset({"%", "per", "percent", "million", "billion", "m", "bn", "years", "pc", "-"})
 _SUBJECT_NEXT = frozenset({",", "will", "has", "had", "is", "was", "said", "says", "plans"})
 
 
@@ -95,7 +96,15 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
         number = tokens[j].text if j < n else ""
         last = tokens[j - 1].text
         short = len(number) <= 3 or (len(number) == 4 and last in LAW_HEADS)
-        if number.isdigit() and short and _bare(last) == last and last not in CALENDAR:
+        unit = tokens[j + 1].text.lower() if j + 1 < n else ""
+        if (
+            number.isdigit()
+            and short
+            and _bare(last) == last
+            and last not in CALENDAR
+            and unit not in _UNITS
+            and not gazetteer.lookup(last)
+        ):
             j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4", "Terrorism Act 2000"
         elif j < n and tokens[j].text in EVENT_TAILS and not _is_possessive(last):
             j += 1  # "Iraq war", "Asian tsunami": the event, not the place
@@ -261,6 +270,9 @@ def _unknown(ctx: _Context, toks: Sequence[Token]) -> list[Mention]:
         for t in toks
     ):
         return []  # "Defence Secretary", "Finnish TV": descriptions, not names
+    place = gazetteer.lookup(_join(toks))
+    if place:  # "US TV" less "TV"
+        return [_mention("places", ctx, toks, place.name, place.key)]
     return [_mention(_unknown_kind(ctx, toks), ctx, toks, _join(toks))]
 
 

@@ -39,7 +39,7 @@ INSTITUTION_WORDS = ORG_HEADS | _words(
     Commerce City Municipal Metropolitan Stock Investment Development Cooperation Relations
     Co-operation
     Information Communication Digital Space Nuclear Atomic Civil Social Welfare Defence Defense
-    Energy Oil Gas Capital Republic Kingdom Emirates Dynamics
+    Energy Oil Gas Capital Republic Kingdom Emirates Dynamics Parliamentary Governmental
     """
 )
 # Titles and job words that come before a person's name.
