@@ -288,3 +288,18 @@ def test_tags_are_few_never_generic_and_places_do_not_overlap() -> None:
     places = {"england", "london", "united kingdom"} & set(tags)
     assert len(places) <= 1  # one place, and never a country beside a place inside it
     assert "united kingdom" not in tags
+
+
+def test_quotes_inside_reported_speech_name_the_full_speaker() -> None:
+    paragraphs = [
+        "Turkish Defence Minister Hulusi Akar told reporters the deal "
+        '"would not be cancelled under any pressure from Washington or its allies."',
+        "The ministry expects the first batteries to arrive before the end of the summer.",
+        'Akar said the systems would be used "only to protect Turkish airspace and never '
+        'against a member of the alliance."',
+        'Critics said the purchase was a "costly mistake".',
+    ]
+    _, quotes = extract("Turkey keeps its missiles", paragraphs)
+    assert [q.speaker for q in quotes] == ["Hulusi Akar", "Hulusi Akar"]
+    assert quotes[0].text.startswith("would not be cancelled")
+    assert quotes[1].text.startswith("only to protect Turkish airspace")
