@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Sequence
 
 from briefgen.model import ENTITY_KINDS, Entities, Quote
-from briefgen.nlp.gazetteer import fold
-from briefgen.nlp.lexicon import GENERIC_WORDS, STOPWORDS
+from briefgen.nlp.canonical import canonical_names
 from briefgen.nlp.mentions import Mention, find_mentions
-from briefgen.nlp.namewords import DEMONYMS
+from briefgen.nlp.namewords import PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
-from briefgen.nlp.sentences import plain_paragraphs, words
+from briefgen.nlp.sentences import plain_paragraphs
+from briefgen.nlp.tags import pick_tags
 
 __all__ = ["extract", "suggest_tags"]
-
-_MAX_TAGS = 6
-_MAX_ENTITY_TAGS = 3
-_MAX_TERM_TAGS = 2
-_MAX_TAG_WORDS = 3  # long names make poor tags
-_MIN_TERM_COUNT = 3
-_PLAIN_WORDS = STOPWORDS | GENERIC_WORDS
 
 
 def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
@@ -38,12 +29,27 @@ def _surname_index(full_names: Sequence[str]) -> dict[str, str]:
     return index
 
 
+def _loose_kind(name: str) -> str:
+    """The kind of a name found with no cue: a place by its head word, else an organisation,
+    or "other" for inner capitals and lower-case words ("EastEnders", "Mack the Knife")."""
+    parts = name.split()
+    if len(parts) >= 2 and parts[-1] in PLACE_HEADS and all(p[:1].isupper() for p in parts):
+        return "places"
+    if any(c.isupper() for c in name[1:].replace(" ", "")) and len(parts) == 1:
+        return "other"
+    if any(p[:1].islower() for p in parts) or any(c.isdigit() for c in name):
+        return "other"
+    return "organizations"
+
+
 def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
     """Mentions with final kinds and canonical names; doubtful ones dropped."""
     full = list(dict.fromkeys(m.name for m in mentions if m.kind == "people"))
     # after "Hulusi Akar" has been named, a bare "Akar" means him
     surnames = _surname_index(full)
     full_set = set(full)
+    # "Mr Balls" says the "Ed Balls" found without a cue is a person
+    titled = {m.name for m in mentions if m.kind == "person!"}
     out: list[Mention] = []
     for m in mentions:
         kind, name = m.kind, m.name
@@ -55,7 +61,7 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
             elif kind == "media?":
                 kind = "organizations"
             else:
-                continue
+                kind = _loose_kind(name)  # "Nintendo", "Westlife", "Vioxx": named once, no cue
         elif kind == "people" and name.split()[-1] in surnames:
             # a shorter form of a longer name ("George Bush" / "George W Bush") is one person
             longest = surnames[name.split()[-1]]
@@ -64,9 +70,8 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
         elif kind == "places" and name in surnames:
             kind, name = "people", surnames[name]  # "Kennedy" after "Charles Kennedy"
         elif kind == "unknown":
-            if name not in full_set:
-                continue
-            kind = "people"
+            titled_name = len(name.split()) <= 3 and name.split()[-1] in titled
+            kind = "people" if name in full_set or titled_name else _loose_kind(name)
         out.append(Mention(kind, name, m.paragraph, m.start, m.end, m.key))
     return out
 
@@ -101,55 +106,14 @@ def extract(title: str, paragraphs: Sequence[str]) -> tuple[Entities, tuple[Quot
     """People, organisations, places and other names, plus attributed quotes."""
     del title  # headlines are title-cased: every word looks like a name there
     paragraphs = plain_paragraphs(paragraphs)
-    resolved = _resolve(find_mentions(paragraphs))
+    resolved = canonical_names(_resolve(find_mentions(paragraphs)))
     return _entities(resolved), find_quotes(paragraphs, resolved)
-
-
-def _tag(text: str) -> str:
-    """A lower-case tag: words joined by single spaces, dotless capital I folded."""
-    return " ".join(text.replace("İ", "I").lower().split())
-
-
-def _salient_terms(title: str, paragraphs: Sequence[str]) -> list[str]:
-    """Lower-case content words the article keeps coming back to, commonest first."""
-    counts: Counter[str] = Counter()
-    for par in paragraphs:
-        for w in words(par):
-            low = w.lower()
-            if w == low and low.isalpha() and len(low) > 3:
-                counts[low] += 1
-    in_title = {w.lower() for w in words(title)}
-
-    def useful(term: str) -> bool:
-        singular = term[:-1] if term.endswith("s") else term
-        return not ({term, singular} & _PLAIN_WORDS) and term.title() not in DEMONYMS
-
-    ranked = sorted(counts, key=lambda t: (-(counts[t] + 3 * (t in in_title)), t))
-    return [t for t in ranked if useful(t) and (counts[t] >= _MIN_TERM_COUNT or t in in_title)]
 
 
 def suggest_tags(
     title: str, paragraphs: Sequence[str], section: str = "", categories: Sequence[str] = ()
 ) -> tuple[str, ...]:
-    """3-6 lower-case topic tags from categories, section, salient entities and terms."""
-    tags: list[str] = [_tag(c) for c in categories if c.strip()]
-    if section.strip():
-        tags.append(_tag(section))
+    """Up to four lower-case topic tags (see ``briefgen.nlp.tags``)."""
     paragraphs = plain_paragraphs(paragraphs)
-    resolved = _resolve(find_mentions(paragraphs))
-    counts = Counter((m.kind, m.name) for m in resolved if m.kind != "people")
-    title_words = set(re.findall(r"[^\W_]+(?:-[^\W_]+)*", fold(title)))
-    first = {key: n for n, key in reversed(list(enumerate((m.kind, m.name) for m in resolved)))}
-
-    def weight(key: tuple[str, str]) -> tuple[int, int]:
-        in_title = any(part in title_words for part in fold(key[1]).split())
-        return (-(counts[key] + 3 * in_title), first[key])
-
-    salient = [
-        k
-        for k in sorted(counts, key=weight)
-        if (counts[k] >= 2 or weight(k)[0] <= -4) and len(k[1].split()) <= _MAX_TAG_WORDS
-    ]
-    tags.extend(_tag(name) for _, name in salient[:_MAX_ENTITY_TAGS])
-    tags.extend(_salient_terms(title, paragraphs)[:_MAX_TERM_TAGS])
-    return tuple(dict.fromkeys(t for t in tags if t))[:_MAX_TAGS]
+    resolved = canonical_names(_resolve(find_mentions(paragraphs)))
+    return pick_tags(title, paragraphs, resolved, section, categories)

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from briefgen.model import Related
 from briefgen.nlp.lexicon import STOPWORDS
+from briefgen.nlp.stem import stem as _stem
 
 F32 = npt.NDArray[np.float32]
 I32 = npt.NDArray[np.int32]
@@ -57,9 +58,6 @@ _GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained dir
 _BM25_K1 = 1.2
 _BM25_B = 0.75
 _MAX_REASONS = 5
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("sses", "ss"), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", ""),
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,18 +139,6 @@ def rank_related(
     why = _reasons(ordered, ent_idf, tag_idf, text, top)
     return {ids[i]: tuple(Related(id=ids[j], score=s, shared=r) for (j, s), r in zip(
         row, reasons, strict=True)) for i, (row, reasons) in enumerate(zip(top, why, strict=True))}
-
-
-def _stem(word: str) -> str:
-    """A light suffix stripper: plurals, -ing and -ed."""
-    if len(word) <= 3:
-        return word
-    for suffix, repl in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word[-2] in "sui":  # "class", "bus", "crisis" keep their s
-                continue
-            return word[: -len(suffix)] + repl
-    return word
 
 
 def _text_matrix(docs: Sequence[RelDoc], title_boost: float) -> _Text:

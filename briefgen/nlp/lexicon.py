@@ -84,3 +84,14 @@ SPEECH_VERBS = _words(
     emphasises emphasizes
     """
 )
+
+# Words that are topics of nothing in particular: never a tag on their own.
+TAG_FILLER = _words(
+    """
+    best better worse worst game games play plays played playing growth home women woman like
+    three four five seven eight nine million billion minutes hours money public role office
+    talks video life night words word view views figure figures change changes record records
+    news story stories result results top wins lost things something industry list host
+    chief survey legal guilty charge charges services media ministers sale attacks
+    """
+)

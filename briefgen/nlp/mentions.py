@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefgen.nlp import gazetteer
+from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.namewords import (
     CALENDAR,
     DEMONYMS,
     EVENT_HEADS,
+    EVENT_TAILS,
     INSTITUTION_WORDS,
     INSTITUTIONS,
     LAW_HEADS,
@@ -23,6 +26,7 @@ from briefgen.nlp.namewords import (
     ROLE_CUES,
     ROLE_WORDS,
 )
+from briefgen.nlp.tokens import INNER_CAP as _INNER_CAP
 from briefgen.nlp.tokens import Token, tokenize
 from briefgen.nlp.tokens import bare as _bare
 from briefgen.nlp.tokens import code_name as _code_name
@@ -34,6 +38,11 @@ from briefgen.nlp.tokens import is_possessive as _is_possessive
 _ENDING = frozenset(".!?")
 _INVERTED_SPEECH = SPEECH_VERBS - frozenset({"told", "tells", "asked", "asks", "urged", "urges"})
 _SPLITTERS = frozenset({"and", "the", "of", "for", "on"})
+_DESCRIPTIVE = ROLE_WORDS | INSTITUTION_WORDS | DEMONYMS | CALENDAR
+_INITIALS = re.compile(r"[A-Z](?:-[A-Z])?")
+# What follows a sentence-initial name used as the subject ("Sony will", "Kirin, the ...").
+_UNITS = frozenset({"%", "per", "percent", "million", "billion", "m", "bn", "years", "pc", "-"})
+_SUBJECT_NEXT = frozenset({",", "will", "has", "had", "is", "was", "said", "says", "plans"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +65,9 @@ def _common(word: str, lower_words: frozenset[str]) -> bool:
         or low in CONTEXT_OPENERS
         or low in GENERIC_WORDS
         or low in lower_words
-        or word in DEMONYMS
+        or _bare(word) in DEMONYMS
+        or (low.endswith("s") and (word[:-1] in DEMONYMS or low[:-1] in ROLE_CUES))
+        or low.startswith(("i'", "i’"))  # "I've", "I'm"
         or low.endswith("ly")
     )
 
@@ -82,6 +93,21 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
                 j = k + 1
                 continue
             break
+        number = tokens[j].text if j < n else ""
+        last = tokens[j - 1].text
+        short = len(number) <= 3 or (len(number) == 4 and last in LAW_HEADS)
+        unit = tokens[j + 1].text.lower() if j + 1 < n else ""
+        if (
+            number.isdigit()
+            and short
+            and _bare(last) == last
+            and last not in CALENDAR
+            and unit not in _UNITS
+            and not gazetteer.lookup(last)
+        ):
+            j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4", "Terrorism Act 2000"
+        elif j < n and tokens[j].text in EVENT_TAILS and not _is_possessive(last):
+            j += 1  # "Iraq war", "Asian tsunami": the event, not the place
         out.append((i, j))
         i = j
     return out
@@ -183,8 +209,13 @@ def _loose_tail(toks: Sequence[Token]) -> Sequence[Token]:
 def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention]:
     """Organisations, places, laws and single words in a span that is not a person."""
     texts = [_bare(t.text) for t in toks]
-    if len(toks) >= 2 and (texts[-1] in LAW_HEADS or texts[-1] in EVENT_HEADS):
+    if len(toks) >= 2 and (
+        texts[-1] in LAW_HEADS or texts[-1] in EVENT_HEADS or toks[-1].text in EVENT_TAILS
+    ):
         return [_mention("other", ctx, toks, _join(toks))]
+    after = ctx.tokens[i + len(toks)].text if i + len(toks) < len(ctx.tokens) else ""
+    if len(toks) >= 2 and texts[-1] in ("News", "Online") and after in ("website", "site"):
+        toks, texts = toks[:-1], texts[:-1]  # "the BBC News website" is the BBC's site
     core = _strip_role(toks)
     if len(core) >= 2 and _is_org(core):
         tail = _loose_tail(core)
@@ -199,9 +230,12 @@ def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention
         return _single(ctx, toks[0], i)
     # "US President" or "Moscow State" leftovers: keep a leading place name.
     lead = gazetteer.lookup(texts[0])
-    if lead and (texts[1] in ROLE_WORDS or texts[1] in INSTITUTION_WORDS):
+    if lead and texts[1] in ROLE_WORDS:
         return [_mention("places", ctx, toks[:1], lead.name, lead.key)]
-    cuts = [k for k, t in enumerate(toks) if t.text in _SPLITTERS]
+    if lead and len(toks) == 2 and texts[1] in INSTITUTION_WORDS:
+        return [_mention("organizations", ctx, toks, _join(toks))]  # "Manchester United"
+    ands = [k for k, t in enumerate(toks) if t.text == "and"]
+    cuts = ands or [k for k, t in enumerate(toks) if t.text in _SPLITTERS]
     if cuts:  # "Ankara and Washington": classify the parts on their own
         out: list[Mention] = []
         prev = 0
@@ -209,8 +243,57 @@ def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention
             if k > prev:
                 out.extend(_classify_rest(ctx, toks[prev:k], i + prev))
             prev = k + 1
-        return out
-    return [_mention("unknown", ctx, toks, _join(toks))]
+        if ands or any(m.kind in ("people", "organizations", "places", "other") for m in out):
+            return out
+        # "Beyond the Sea", "Mack the Knife": a title with small words is one name
+    return _unknown(ctx, toks)
+
+
+def _unknown(ctx: _Context, toks: Sequence[Token]) -> list[Mention]:
+    """A capitalised run no rule knows, less its calendar words and trailing job titles."""
+    toks = list(toks)
+    while toks and _bare(toks[0].text) in CALENDAR:
+        toks.pop(0)
+    while toks and (_bare(toks[-1].text) in ROLE_WORDS or toks[-1].text in PLAIN_ACRONYMS):
+        toks.pop()  # "Tory MP", "Lord Chancellor Lord"
+    if len(toks) >= 2 and toks[0].text == "The" and _bare(toks[1].text) in _DESCRIPTIVE:
+        toks.pop(0)  # "The American Red Cross"
+    if len(toks) >= 2 and _bare(toks[0].text) in ROLE_WORDS:
+        rest = toks[1:]
+        if all(_name_like(t.text, ctx.lower_words) for t in rest) and len(rest) <= 3:
+            kind = "person!" if len(rest) == 1 else "people"  # "Mr Abbasi"
+            return [_mention(kind, ctx, rest, _join(rest))]
+    while toks and toks[-1].text in ORG_CONNECTORS:
+        toks.pop()
+    if not toks or all(
+        _bare(t.text) in _DESCRIPTIVE or t.text in PLAIN_ACRONYMS or t.text in ORG_CONNECTORS
+        for t in toks
+    ):
+        return []  # "Defence Secretary", "Finnish TV": descriptions, not names
+    place = gazetteer.lookup(_join(toks))
+    if place:  # "US TV" less "TV"
+        return [_mention("places", ctx, toks, place.name, place.key)]
+    return [_mention(_unknown_kind(ctx, toks), ctx, toks, _join(toks))]
+
+
+def _unknown_kind(ctx: _Context, toks: Sequence[Token]) -> str:
+    """ "Kate Bosworth": a given name then name words is a person even without a cue;
+    so is an initial before a surname in a team list ("D Traille", "J-P Grandclaude")."""
+    first = _bare(toks[0].text).split("-")[0]
+    initials = _INITIALS.fullmatch(toks[0].text)
+    if (
+        initials
+        and 2 <= len(toks) <= 3
+        and all(_name_like(t.text, ctx.lower_words) for t in toks[1:])
+    ):
+        return "people"
+    if (
+        2 <= len(toks) <= 4
+        and is_given_name(first)
+        and all(_name_like(t.text, ctx.lower_words) or t.text in NAME_PARTICLES for t in toks)
+    ):
+        return "people"
+    return "unknown"
 
 
 def _single(ctx: _Context, tok: Token, i: int) -> list[Mention]:
@@ -223,10 +306,14 @@ def _single(ctx: _Context, tok: Token, i: int) -> list[Mention]:
         return [_mention("organizations", ctx, [tok], text.replace(".", ""))]
     if text in INSTITUTIONS:
         return [_mention("organizations", ctx, [tok], text)]
-    if not _name_like(text, ctx.lower_words) or tok.initial:
+    nxt = ctx.tokens[i + 1].text.lower() if i + 1 < len(ctx.tokens) else ""
+    if _INNER_CAP.match(text):
+        return [_mention("single?", ctx, [tok], text)]  # "iTunes", "eBay", "al-Qaeda"
+    if not _name_like(text, ctx.lower_words):
+        return []
+    if tok.initial and nxt not in _SUBJECT_NEXT:
         return []  # a capitalised first word of a sentence is no evidence of a name
     before = _words_before(ctx, i, 2)
-    nxt = ctx.tokens[i + 1].text.lower() if i + 1 < len(ctx.tokens) else ""
     if (before[-1:] == ["told"] and nxt in _ENDING) or (before[-1:] and before[-1] in MEDIA_CUES):
         return [_mention("media?", ctx, [tok], text)]
     if nxt in MEDIA_CUES or nxt in ("reported", "reports") or before == ["according", "to"]:

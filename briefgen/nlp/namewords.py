@@ -23,6 +23,7 @@ ORG_HEADS = _words(
     Electric Railways Museum Hospital Academy Observatory Directorate Command Cabinet Nations
     Communications Solutions Partners Investments
     Petroleum Steel Channel Television Radio Magazine Ventures Software Semiconductor Aerospace
+    Church Consortium Limited Breweries Brewery Resources Managers Stockbrokers Brokers Mining
     """
 )
 # Words that appear inside institution names and job titles but never in a person's name.
@@ -38,7 +39,7 @@ INSTITUTION_WORDS = ORG_HEADS | _words(
     Commerce City Municipal Metropolitan Stock Investment Development Cooperation Relations
     Co-operation
     Information Communication Digital Space Nuclear Atomic Civil Social Welfare Defence Defense
-    Energy Oil Gas Capital Republic Kingdom Emirates Dynamics
+    Energy Oil Gas Capital Republic Kingdom Emirates Dynamics Parliamentary Governmental
     """
 )
 # Titles and job words that come before a person's name.
@@ -70,7 +71,7 @@ ROLE_CUES = frozenset(w.lower() for w in ROLE_WORDS) | _words(
 )
 # Lower-case particles that may sit inside a person's or an institution's name.
 NAME_PARTICLES = _words("de da di del della der den van von la le du bin ibn al el dos das")
-ORG_CONNECTORS = _words("of for on and the de des du la")
+ORG_CONNECTORS = _words("of for on and the de des du la &")
 # Nationality words: adjectives, never entities themselves.
 DEMONYMS = _words(
     """
@@ -86,6 +87,8 @@ DEMONYMS = _words(
     Latvian Lithuanian Kurdish Arab Arabic Persian Asian European African Western Eastern
     Northern Southern Soviet Latin Nordic Baltic Balkan Caucasian Scandinavian Turkic Slavic
     Kosovan Kosovar Mongolian Tibetan Uyghur Hindu Muslim Christian Jewish Catholic Sunni Shia
+    Briton Brit Brits Turks Scots Eurosceptic Euroscepticism Europhile Mandarin Cantonese West
+    East North South
     """
 )
 # Upper-case abbreviations that are common nouns rather than named things.
@@ -102,7 +105,7 @@ PLAIN_ACRONYMS = _words(
 INSTITUTIONS = _words(
     """
     Kremlin Pentagon Vatican Bundestag Duma Knesset Politburo Interpol Europol Labour Tories
-    Conservatives Democrats Republicans Whitehall
+    Conservatives Democrats Republicans Whitehall Parliament Congress Senate Commons
     """
 )
 # Heads of a named event, filed under "other" ("World Cup", "Cannes Film Festival").
@@ -116,7 +119,7 @@ EVENT_HEADS = _words(
 CALENDAR = _words(
     """
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
-    June July August September October November December
+    June July August September October November December Christmas Easter
     """
 )
 # Heads of a law, treaty or programme name ("AI Act", "Paris Agreement").
@@ -130,3 +133,14 @@ LAW_HEADS = _words(
 MEDIA_CUES = _words(
     "newspaper daily weekly magazine agency broadcaster channel outlet website tabloid"
 )
+# Last words of a place's name ("Leicester Square", "Indian Ocean", "Fratton Park").
+PLACE_HEADS = _words(
+    """
+    Square Street Road Avenue Lane Park Bay Ocean Sea Island Islands Valley Canyon Station
+    Stadium Arena Bridge Hill Hills Mountains Mountain Lake River Coast Peninsula Desert Gulf
+    Strait Airport Harbour Harbor Heights Field Gardens Palace Castle Abbey Cathedral Tower
+    Forest Beach Point Cape Moor Green Common Estate Village Town County Province Region
+    """
+)
+# Lower-case words that make the capitalised words before them an event ("Iraq war").
+EVENT_TAILS = _words("war tsunami inquiry disaster attacks elections diet crude scandal")

@@ -17,6 +17,7 @@ _SPEECH = re.compile(r"\b(?:" + "|".join(sorted(SPEECH_VERBS)) + r"|according to
 _MIN_WORDS = 3  # shorter quoted bits are titles or fragments, never quotes
 _SCARE_WORDS = 6  # below this a quoted phrase needs an attribution right after it
 _MAX_SPLIT_GAP = 60  # characters of attribution between the halves of one quote
+_MAX_REPORTED_WORDS = 12  # words between the speech verb and a quote that continues it
 _SPEAKER_KINDS = frozenset({"people", "organizations"})
 
 
@@ -120,13 +121,22 @@ def _attribute(span: _Span, paragraphs: Sequence[str], mentions: Sequence[Mentio
         if _PRONOUN.search(after):
             return _previous_person(mentions, span.open_par, span.open_at)
     before = _before(paragraphs[span.open_par], span.open_at)
-    if _SPEECH.search(before) and before.rstrip().endswith((":", ",", "that")):
+    verb = _SPEECH.search(before)
+    if verb and before.rstrip().endswith((":", ",", "that")):
         start = span.open_at - len(before)
         name = _speaker_in(mentions, span.open_par, start, span.open_at, last=True)
         if name:
             return name
         if _PRONOUN.search(before):
             return _previous_person(mentions, span.open_par, span.open_at)
+    if verb and len(before[verb.end() :].split()) <= _MAX_REPORTED_WORDS:
+        # Reported speech running into the quote: 'Akar told reporters the deal "would ..."'
+        # or 'Akar said the systems would be used "only ..."': the speaker is named before
+        # the verb (a surname alone already resolved to the full name).
+        start = span.open_at - len(before)
+        name = _speaker_in(mentions, span.open_par, start, start + verb.start(), last=True)
+        if name:
+            return name
     return ""
 
 

@@ -66,10 +66,25 @@ def word_count(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MARKS = re.compile(r"(\*\*|__|`)")
+# Bounded repeats: "[" * 100_000 made unbounded link patterns quadratic (issue 15).
+# The classes exclude the opening bracket too, so a run of "[" fails at once at each start.
+_IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\n]{0,2000}\)")
+_WIKILINK = re.compile(r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{1,300}))?\]\]")
+_MARKS = re.compile(r"(?<!\\)(\*\*|__|`)")
 _LEAD = re.compile(r"^\s*(?:>\s*)+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+# A backslash before ASCII punctuation is a Markdown escape: "\[ref\]" reads "[ref]".
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """One Markdown paragraph as plain text: images dropped, link and wikilink text kept,
+    emphasis and block markers removed, backslash escapes undone."""
+    text = _IMAGE.sub("", markdown)
+    text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _LINK.sub(r"\1", text)
+    text = _LEAD.sub("", _MARKS.sub("", text))
+    return _ESCAPE.sub(r"\1", text).strip()
 
 
 def plain_paragraphs(paragraphs: Sequence[str]) -> list[str]:
@@ -78,8 +93,7 @@ def plain_paragraphs(paragraphs: Sequence[str]) -> list[str]:
     for paragraph in paragraphs:
         if paragraph.lstrip().startswith("#"):
             continue  # a subhead is a label, not a sentence of the story
-        text = _LINK.sub(r"\1", _IMAGE.sub("", paragraph))
-        text = _LEAD.sub("", _MARKS.sub("", text))
-        if text.strip():
-            out.append(text.strip())
+        text = markdown_to_text(paragraph)
+        if text:
+            out.append(text)
     return out

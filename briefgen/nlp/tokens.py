@@ -14,6 +14,8 @@ _CODE = re.compile(r"^(?:[A-Z]{1,5}|[A-Z][a-z]?[A-Z]?)-?\d{1,5}[A-Z]?s?$")
 _NOT_CODES = re.compile(r"^(?:Q[1-4]|H[12]|[A-Z]\d?)$")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&]{1,6}$")
 _POSSESSIVE = ("’s", "'s", "’", "'")
+# Names that start in lower case: "iTunes", "eBay", "al-Qaeda".
+INNER_CAP = re.compile(r"(?:[a-z]{1,2}[A-Z]|(?:al|el|ad)-[A-Z])")
 _OPENING = frozenset("\"“‘'([«:")
 
 
@@ -42,8 +44,14 @@ def is_possessive(text: str) -> bool:
 
 
 def is_cap(text: str) -> bool:
-    """True for words that start with a capital letter."""
-    return text[0].isupper()  # codes (S-400, MiG-29) start with a capital too
+    """True for words that start with a capital letter, but not for adjectives made from a
+    name ("UK-based", "Vioxx-related", "X-ray"): their last part is lower case."""
+    if not text[0].isupper():
+        return bool(INNER_CAP.match(text))  # "iTunes", "al-Qaeda"
+    head, dash, tail = text.rpartition("-")
+    if dash and tail.isalpha() and tail.islower():
+        return not (len(head) >= 3 or head.isupper())  # "Co-operation" stays a name word
+    return True
 
 
 def is_code(text: str) -> bool:
