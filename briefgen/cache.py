@@ -25,7 +25,7 @@ from typing import Any
 from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
 
-_FORMAT = f"briefgen-cache-5-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+_FORMAT = f"briefgen-cache-6-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def digest(*parts: str | bytes) -> str:
