@@ -22,6 +22,7 @@ WORDS_PER_MINUTE = 230
 CARD_CHIPS = 3  # chips on a card: more crowd out the summary
 # Related briefs below this score share little more than common words: fewer but right.
 RELATED_MIN_SCORE = 0.2
+RELATED_SHARED = 3  # shared things named per related brief
 DEVELOPING_DAYS = 7  # a thread is "developing" on the front page while this fresh
 DEVELOPING_SHOWN = 4
 LEAD_POINTS = 3  # key points under the front page's lead
@@ -188,7 +189,8 @@ def strong_related(items: Sequence[Related], graph: LinkGraph,
         names: dict[str, str] = {}
         for name in item.shared:
             names.setdefault(slugify(name, fallback=name.casefold()), name)
-        kept.append(Related(id=item.id, score=item.score, shared=tuple(names.values())))
+        kept.append(Related(id=item.id, score=item.score,
+                            shared=tuple(names.values())[:RELATED_SHARED]))
     return kept
 
 
