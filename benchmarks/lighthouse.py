@@ -107,6 +107,8 @@ def main() -> int:
     parser.add_argument("--page", default="", help="the brief page to audit (site path)")
     parser.add_argument("--form-factor", choices=FORM_FACTORS, action="append",
                         help="phone (mobile) or desktop; both by default")
+    parser.add_argument("--only", action="append", default=[],
+                        help="audit only the pages whose path starts with this (repeatable)")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         print("Lighthouse is missing: npm ci --prefix benchmarks/node", file=sys.stderr)
@@ -122,6 +124,8 @@ def main() -> int:
         try:
             for form_factor in args.form_factor or FORM_FACTORS:
                 for rel in pages_of(site, brief):
+                    if args.only and not any(rel.startswith(o) for o in args.only):
+                        continue
                     report = audit(base + rel, Path(tmp) / "report.json", form_factor)
                     scores = {c: round(100 * report["categories"][c]["score"])  # type: ignore[index]
                               for c in CATEGORIES}
