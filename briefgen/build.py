@@ -128,7 +128,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     pages = plan_listing_pages(config, graph, cards)
     feed_files = _feeds(config, graph, bodies, memo.bodies)
     graph = dataclasses.replace(graph, related=ranked())
-    pages += plan_ranked_pages(graph, bodies, cards) + plan_emails(config, graph)
+    pages += plan_ranked_pages(graph, bodies, cards, config) + plan_emails(config, graph)
     return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
                     theme=find_theme(config),
                     brief_count=len(published), problems=problems)

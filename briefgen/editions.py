@@ -38,7 +38,7 @@ def plan_editions(graph: LinkGraph) -> tuple[Edition, ...]:
     for slug in graph.order:
         days.setdefault(graph.briefs[slug].date, []).append(slug)
     dates = sorted(days)
-    weight = _connections(graph)
+    weight = connections(graph)
     brief_tags = _invert((t.slug, t.briefs) for t in graph.tags.values())
     seen_tags: set[str] = set()
     seen_entities: set[str] = set()
@@ -59,7 +59,7 @@ def plan_editions(graph: LinkGraph) -> tuple[Edition, ...]:
     return tuple(reversed(editions))
 
 
-def _connections(graph: LinkGraph) -> dict[str, int]:
+def connections(graph: LinkGraph) -> dict[str, int]:
     """How much of the digest points at each brief: links, follow-ups, being someone's related."""
     weight = {slug: len(graph.backlinks.get(slug, ())) + len(graph.follow_ups.get(slug, ()))
               for slug in graph.order}
@@ -106,14 +106,15 @@ def _developing(slugs: Sequence[str], day: dt.date, graph: LinkGraph,
 
 
 def lead_text(edition: Edition, graph: LinkGraph) -> str:
-    """'Today: 4 briefs; top stories: A, B and C.' as plain text."""
+    """'4 briefs; top stories: A, B and C.' as plain text. No "today": an edition is read
+    long after its day, in the archive and in the email."""
     count = len(edition.slugs)
     titles = [graph.briefs[s].title for s in edition.top]
     noun = "brief" if count == 1 else "briefs"
     if count == 1:
-        return f"Today: 1 brief: {titles[0]}."
+        return f"1 brief: {titles[0]}."
     label = "top story" if len(titles) == 1 else "top stories"
-    return f"Today: {count} {noun}; {label}: {join_words(titles)}."
+    return f"{count} {noun}; {label}: {join_words(titles)}."
 
 
 def join_words(words: Sequence[str]) -> str:

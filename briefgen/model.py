@@ -102,6 +102,7 @@ class Brief:
     author: str = ""
     source: Source = field(default_factory=Source)
     draft: bool = False
+    lead: bool = False  # the front page's lead while it is among the latest day's briefs
     updates: str = ""
     body: str = ""
     body_line: int = 1  # file line on which the Markdown body starts

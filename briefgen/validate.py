@@ -16,7 +16,7 @@ from briefgen.slugs import is_safe_slug, slugify
 
 KNOWN_KEYS = (
     "title", "date", "slug", "summary", "key_points", "tags", "section", "entities",
-    "quotes", "author", "source", "draft", "updates", "ingest_hash", "related", "id",
+    "quotes", "author", "source", "draft", "updates", "ingest_hash", "related", "id", "lead",
 )
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
 # Characters that are errors in HTML and XML output (control characters, lone surrogates from
@@ -147,6 +147,11 @@ class Checker:
             self.error("draft", "BG-FM006", "'draft' must be true or false",
                        "write draft: true or draft: false")
             draft = False
+        lead = data.get("lead", False)
+        if not isinstance(lead, bool):
+            self.error("lead", "BG-FM006", "'lead' must be true or false",
+                       "write lead: true to make this brief the front page's lead")
+            lead = False
         brief_body = body.strip("\n")
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
         facts = body_facts(brief_body, body_line)  # the one parse: links, prose, word count
@@ -161,9 +166,9 @@ class Checker:
         return Brief(
             path=self.rel, slug=slug, title=" ".join(title.split()), date=date, time=stamp,
             summary=summary or auto_summary(brief_body, facts=facts), summary_is_auto=not summary,
-            draft=draft, body=brief_body, body_line=body_line, key_lines=dict(self.lines),
-            content_hash=hashlib.sha256(raw).hexdigest(), word_count=facts.words,
-            wikilinks=facts.wikilinks,
+            draft=draft, lead=lead, body=brief_body, body_line=body_line,
+            key_lines=dict(self.lines), content_hash=hashlib.sha256(raw).hexdigest(),
+            word_count=facts.words, wikilinks=facts.wikilinks,
             **fields,
         )
 

@@ -12,12 +12,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from briefgen.config import Config
-from briefgen.editions import Edition, lead_text, plan_editions
+from briefgen.editions import Edition, connections, lead_text, plan_editions
 from briefgen.feeds import topic_feed
 from briefgen.link import LinkGraph
-from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec
+from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec, Related
+from briefgen.slugs import slugify
+from briefgen.threads import Thread, plan_threads, thread_of
 
 WORDS_PER_MINUTE = 230
+CARD_CHIPS = 3  # chips on a card: more crowd out the summary
+# Related briefs below this score share little more than common words: fewer but right.
+RELATED_MIN_SCORE = 0.2
+RELATED_SHARED = 3  # shared things named per related brief
+DEVELOPING_DAYS = 7  # a thread is "developing" on the front page while this fresh
+DEVELOPING_SHOWN = 4
+LEAD_POINTS = 3  # key points under the front page's lead
+# Entity kinds that say what a card is about come before places, then tags.
+_CHIP_ORDER = {"other": 0, "organizations": 1, "people": 2, "places": 3}
 
 
 def brief_path(slug: str) -> str:
@@ -35,6 +46,11 @@ def entity_path(key: str) -> str:
     return f"entities/{key}.html"
 
 
+def thread_path(slug: str) -> str:
+    """Where a story thread's page is written."""
+    return f"threads/{slug}.html"
+
+
 def edition_path(day: dt.date) -> str:
     """Where a day's edition page is written."""
     return f"editions/{day.isoformat()}/index.html"
@@ -50,12 +66,22 @@ def human_date(day: dt.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def short_date(day: dt.date) -> str:
+    """'16 Nov', for compact lines."""
+    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
+
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
 
 def card(brief: Brief, graph: LinkGraph) -> dict[str, Any]:
     """A brief as it appears in lists: enough for a title, meta line, summary and chips."""
+    tags = [{"name": graph.tags[t].name, "path": tag_path(t)}
+            for t in dict.fromkeys(_tag_slugs(brief, graph))]
+    entities = [{"name": graph.entities[k].name, "path": entity_path(k),
+                 "kind": graph.entities[k].kind}
+                for k in graph.brief_entities.get(brief.slug, ())[:6]]
     return {
         "slug": brief.slug,
         "title": brief.title,
@@ -66,12 +92,25 @@ def card(brief: Brief, graph: LinkGraph) -> dict[str, Any]:
         "source": brief.source.name,
         "section": brief.section,
         "summary": brief.summary,
-        "tags": [{"name": graph.tags[t].name, "path": tag_path(t)}
-                 for t in dict.fromkeys(_tag_slugs(brief, graph))],
-        "entities": [{"name": graph.entities[k].name, "path": entity_path(k),
-                      "kind": graph.entities[k].kind}
-                     for k in graph.brief_entities.get(brief.slug, ())[:6]],
+        "tags": tags,
+        "entities": entities,
+        "chips": card_chips(entities, tags),
     }
+
+
+def card_chips(entities: Sequence[Mapping[str, str]], tags: Sequence[Mapping[str, str]],
+               limit: int = CARD_CHIPS) -> list[dict[str, str]]:
+    """At most ``limit`` chips: what the brief is about before where, entities before tags,
+    and a tag that names an entity already shown ("s-400" beside "S-400") left out."""
+    ranked = sorted(entities, key=lambda e: _CHIP_ORDER.get(e["kind"], 9))
+    chips: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in [*ranked, *({**t, "kind": "tag"} for t in tags)]:
+        key = slugify(item["name"], fallback=item["name"].casefold())
+        if key not in seen:
+            seen.add(key)
+            chips.append(dict(item))
+    return chips[:limit]
 
 
 def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
@@ -80,7 +119,8 @@ def _tag_slugs(brief: Brief, graph: LinkGraph) -> list[str]:
 
 def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
                position: int | None = None, *, brief_card: dict[str, Any] | None = None,
-               links: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+               links: dict[str, dict[str, str]] | None = None,
+               thread: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything a brief page shows (``position``: the brief's index in ``graph.order``).
 
     A caller planning many pages passes the brief's ``card`` and a ``links`` dict shared
@@ -127,7 +167,8 @@ def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
                    for q in brief.quotes],
         "entity_groups": entity_groups,
         "related": [{**link(graph.briefs[r.id]), "shared": list(r.shared), "score": r.score}
-                    for r in graph.related.get(brief.slug, ())],
+                    for r in strong_related(graph.related.get(brief.slug, ()), graph)],
+        "thread": thread,
         "backlinks": [link(graph.briefs[s]) for s in graph.backlinks.get(brief.slug, ())],
         "follows_up": link(updates) if updates else None,
         "follow_ups": [link(graph.briefs[s]) for s in graph.follow_ups.get(brief.slug, ())],
@@ -135,6 +176,23 @@ def brief_view(brief: Brief, graph: LinkGraph, body_html: str,
         "older": link(older) if older else None,
         "edition_path": edition_path(brief.date),
     }
+
+
+def strong_related(items: Sequence[Related], graph: LinkGraph,
+                   minimum: float = RELATED_MIN_SCORE) -> list[Related]:
+    """The related briefs worth a reader's click: score at least ``minimum``, and each shared
+    thing named once (case and spelling folded: "S-400" and "s-400", the tag "ai-act" and
+    the entity "AI Act")."""
+    kept = []
+    for item in items:
+        if item.id not in graph.briefs or item.score < minimum:
+            continue
+        names: dict[str, str] = {}
+        for name in item.shared:
+            names.setdefault(slugify(name, fallback=name.casefold()), name)
+        kept.append(Related(id=item.id, score=item.score,
+                            shared=tuple(names.values())[:RELATED_SHARED]))
+    return kept
 
 
 def _link(brief: Brief) -> dict[str, str]:
@@ -172,36 +230,140 @@ def plan_cards(graph: LinkGraph) -> dict[str, dict[str, Any]]:
 
 
 def plan_ranked_pages(graph: LinkGraph, bodies: Mapping[str, str],
-                      cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
-    """The pages that depend on related briefs: one per brief, and the editions (whose top
-    stories count how often a brief is someone's related)."""
+                      cards: Mapping[str, dict[str, Any]],
+                      config: Config | None = None) -> list[PageSpec]:
+    """The pages that depend on related briefs: one per brief, the story threads, the
+    editions (whose top stories count how often a brief is someone's related) and, with
+    ``config``, the front page (its lead is the most connected brief, its threads need the
+    ranking)."""
     pages: list[PageSpec] = []
     links: dict[str, dict[str, str]] = {}
+    threads = plan_threads(graph)
+    by_brief = thread_of(threads)
     for position, slug in enumerate(graph.order):
         brief = graph.briefs[slug]
+        found = by_brief.get(slug)
         view = brief_view(brief, graph, bodies[slug], position, brief_card=cards.get(slug),
-                          links=links)
+                          links=links, thread=_thread_link(found, slug) if found else None)
         pages.append(PageSpec(path=brief_path(slug), template="brief.html",
                               source=brief.path, view={"kind": "brief", **view}))
+    pages += _thread_pages(threads, graph, cards)
+    if config is not None:
+        pages.insert(0, PageSpec(path=index_path(1), template="index.html",
+                                 view=front_view(config, graph, cards, threads)))
     return pages + _edition_pages(graph, cards)
+
+
+def _thread_link(thread: Thread, slug: str) -> dict[str, Any]:
+    return {"title": thread.title, "path": thread_path(thread.slug), "count": len(thread.briefs),
+            "number": thread.briefs.index(slug) + 1, "since": short_date(thread.first)}
+
+
+def _thread_summary(thread: Thread, graph: LinkGraph) -> dict[str, Any]:
+    """A thread as listed: 'Developing: S-400 and Turkey · 5 briefs since 16 Nov'."""
+    newest = graph.briefs[thread.briefs[-1]]
+    return {"title": thread.title, "path": thread_path(thread.slug), "count": len(thread.briefs),
+            "first": thread.first.isoformat(), "first_human": human_date(thread.first),
+            "since": short_date(thread.first), "last": thread.last.isoformat(),
+            "last_human": human_date(thread.last), "latest": _link(newest),
+            "latest_summary": newest.summary}
+
+
+def _thread_pages(threads: Sequence[Thread], graph: LinkGraph,
+                  cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
+    pages = [PageSpec(path="threads/index.html", template="threads.html", view={
+        "kind": "threads", "title": "Story threads",
+        "threads": [_thread_summary(t, graph) for t in threads]})]
+    for thread in threads:
+        timeline = []
+        for slug in thread.briefs:
+            item = _timeline_item(cards[slug])
+            earlier, how = thread.joins.get(slug, ("", ""))
+            item["follows"] = ({**_link(graph.briefs[earlier]), "how": how} if earlier else None)
+            timeline.append(item)
+        pages.append(PageSpec(path=thread_path(thread.slug), template="thread.html", view={
+            "kind": "thread", **_thread_summary(thread, graph),
+            "topics": [{"name": graph.entities[k].name, "path": entity_path(k),
+                        "kind": graph.entities[k].kind} for k in thread.topics[:6]],
+            "timeline": timeline,
+        }))
+    return pages
+
+
+def front_view(config: Config, graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
+               threads: Sequence[Thread]) -> dict[str, Any]:
+    """The front page as today's briefing: the lead, the developing threads, the latest
+    day's other briefs by section, then earlier days (up to ``items_per_page`` briefs)."""
+    per_page = config.items_per_page
+    total = max(1, math.ceil(len(graph.order) / per_page))
+    view: dict[str, Any] = {
+        "kind": "index", "title": config.title, "number": 1, "total": total,
+        "count": len(graph.order), "newer_path": "",
+        "older_path": index_path(2) if total > 1 else "",
+        "lead": None, "developing": [], "sections": [], "days": [], "threads_by_path": {},
+    }
+    if not graph.order:
+        return view
+    shown = graph.order[:per_page]
+    latest = graph.briefs[shown[0]].date
+    today = [s for s in shown if graph.briefs[s].date == latest]
+    lead = pick_lead(today, graph)
+    by_brief = thread_of(threads)
+    lead_brief = graph.briefs[lead]
+    in_thread = by_brief.get(lead)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for slug in today:
+        if slug != lead:
+            sections.setdefault(graph.briefs[slug].section, []).append(cards[slug])
+    fresh = [t for t in threads if (latest - t.last).days <= DEVELOPING_DAYS]
+    view.update({
+        "date": latest.isoformat(), "date_human": human_date(latest),
+        "weekday": _WEEKDAYS[latest.weekday()], "today_count": len(today),
+        "edition_path": edition_path(latest),
+        "lead": {**cards[lead], "key_points": list(lead_brief.key_points[:LEAD_POINTS]),
+                 "thread": _thread_link(in_thread, lead) if in_thread else None},
+        # Named sections first, largest first, then by name; briefs without one last.
+        "sections": [{"name": name or "More briefs", "id": "s-" + slugify(name or "more"),
+                      "briefs": items}
+                     for name, items in sorted(sections.items(), key=lambda kv: (
+                         kv[0] == "", -len(kv[1]), kv[0].casefold()))],
+        "developing": [_thread_summary(t, graph) for t in fresh[:DEVELOPING_SHOWN]],
+        "threads_by_path": {brief_path(s): {"title": t.title, "path": thread_path(t.slug)}
+                            for s in shown for t in (by_brief.get(s),) if t},
+        "days": group_by_day([cards[s] for s in shown if graph.briefs[s].date != latest]),
+    })
+    return view
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def pick_lead(today: Sequence[str], graph: LinkGraph) -> str:
+    """The brief marked ``lead: true`` (the newest such), else the most connected one (links,
+    follow-ups, being another brief's related), newest first among equals."""
+    marked = [s for s in today if graph.briefs[s].lead]
+    if marked:
+        return marked[0]
+    weight = connections(graph)
+    return min(today, key=lambda s: (-weight.get(s, 0), today.index(s)))
 
 
 def plan_listing_pages(config: Config, graph: LinkGraph,
                        cards: Mapping[str, dict[str, Any]]) -> list[PageSpec]:
-    """The index, tag, entity, search and 404 pages, which do not depend on related briefs,
-    so they can be planned while the ranking runs."""
+    """The index pages after the first, tag, entity, search and 404 pages, which do not
+    depend on related briefs, so they can be planned while the ranking runs. The front page
+    is planned with the ranked pages (see ``front_view``)."""
     briefs = [graph.briefs[s] for s in graph.order]
     pages: list[PageSpec] = []
     per_page = config.items_per_page
     total = max(1, math.ceil(len(briefs) / per_page))
-    for number in range(1, total + 1):
+    for number in range(2, total + 1):
         chunk = briefs[(number - 1) * per_page : number * per_page]
         pages.append(PageSpec(path=index_path(number), template="index.html", view={
-            "kind": "index", "title": config.title if number == 1 else
-            f"{config.title}, page {number}",
+            "kind": "index", "title": f"{config.title}, page {number}",
             "days": group_by_day([cards[b.slug] for b in chunk]),
             "number": number, "total": total, "count": len(briefs),
-            "newer_path": index_path(number - 1) if number > 1 else "",
+            "newer_path": index_path(number - 1),
             "older_path": index_path(number + 1) if number < total else "",
         }))
     pages.extend(_tag_pages(graph, cards, per_page, config.feed_min_briefs))
@@ -285,7 +447,8 @@ def _entity_pages(graph: LinkGraph, cards: Mapping[str, dict[str, Any]],
 
 
 def _timeline_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in ("title", "path", "date", "date_human", "summary", "source")}
+    return {k: item[k] for k in ("slug", "title", "path", "date", "date_human", "time",
+                                 "summary", "source")}
 
 
 def _edition_pages(graph: LinkGraph,

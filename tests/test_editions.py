@@ -44,7 +44,9 @@ def _main(html: str) -> str:
 def test_edition_page_has_lead_news_and_neighbours(three_days: Path) -> None:
     page = _main((three_days / "editions/2026-05-04/index.html").read_text())
     lead = re.sub(r"<[^>]+>", "", page.split('class="lede edition-lead">', 1)[1].split("</p>")[0])
-    assert lead == "Today: 2 briefs; top stories: Port strike ends and Ferry routes resume."
+    # An archived edition does not say "today", nor repeat its count as "2 new briefs".
+    assert lead == "2 briefs; top stories: Port strike ends and Ferry routes resume."
+    assert "new brief" not in page and "Today" not in page.split("</h1>", 1)[1]
     assert "New since the edition of <time datetime=\"2026-05-02\">2 May 2026</time>" in page
     assert ('Developing: <a href="../../briefs/strike-ends.html">Port strike ends</a> follows '
             '<a href="../../briefs/strike.html">Port strike begins</a>') in page
@@ -59,7 +61,7 @@ def test_edition_page_has_lead_news_and_neighbours(three_days: Path) -> None:
     first = _main((three_days / "editions/2026-05-01/index.html").read_text())
     assert "New in this first edition" in first and 'rel="prev"' not in first
     assert 'rel="next" href="../../editions/2026-05-02/index.html"' in first
-    assert "Today: 1 brief: " in first
+    assert "1 brief: " in first and "Today:" not in first
     archive = (three_days / "editions/index.html").read_text()
     assert archive.index("2026-05-04") < archive.index("2026-05-01")
 
@@ -73,10 +75,10 @@ def test_email_is_inline_styled_tables_with_absolute_links(three_days: Path) -> 
     assert links and all(link.startswith(BASE) for link in links), links
     assert f"{BASE}briefs/strike-ends.html" in links
     assert f"{BASE}editions/2026-05-02/index.html" in links  # previous edition
-    assert "Today: 2 briefs; top stories:" in html
+    assert "2 briefs; top stories:" in html and "Today:" not in html
     text = (three_days / "editions/2026-05-04/email.txt").read_text()
     assert text.startswith("Harbour Desk\nEdition of 4 May 2026\n")
-    assert "Today: 2 briefs; top stories: Port strike ends and Ferry routes resume." in text
+    assert "2 briefs; top stories: Port strike ends and Ferry routes resume." in text
     assert f"Read the brief: {BASE}briefs/ferries.html" in text
     assert "Developing: Port strike ends follows Port strike begins" in text
     assert "<" not in text and "&amp;" not in text

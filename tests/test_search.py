@@ -20,6 +20,9 @@ from briefgen.build import build
 from briefgen.config import load_config
 
 RIGHT_BRIEF = "briefs/turkey-s400-deescalation.html"
+S400_STORY = [f"briefs/{slug}.html" for slug in (
+    "turkey-s400-deescalation", "us-weighs-ankara-s400-offer", "russia-s400-delivery-schedule",
+    "nato-air-defence-talks", "turkey-us-s400-working-group")]
 
 
 def _results(page: Any, base: str) -> list[str]:
@@ -53,6 +56,9 @@ def test_sample_site_has_index_and_search_page(sample_site: Path) -> None:
     assert 'data-pagefind-body' in brief_page
     assert 'data-pagefind-meta="date:16 November 2026"' in brief_page
     assert 'data-pagefind-meta="summary"' in brief_page
+    # Page chrome (the meta line, notices, box headings) is kept out of excerpts.
+    assert '<p class="meta" data-pagefind-ignore>' in brief_page
+    assert '<h2 id="summary-h" data-pagefind-ignore>Summary</h2>' in brief_page
     assert 'data-section="EurAsian Region"' in brief_page
     assert "data-tags='[\"defence\", \"turkey\"" in brief_page  # JSON, for the tag filter
     # The header box on every page sends its query to the search page.
@@ -107,14 +113,20 @@ def test_search_finds_the_right_brief_under_a_project_path(browser: Any,
         page.press("#site-search", "Enter")
         page.wait_for_url("**/repo/search.html?q=S-400")
         found = _results(page, base)
-        assert found[0] == RIGHT_BRIEF
-        assert len(found) >= 3
+        # Ranked by relevance: the five briefs of the S-400 story come before anything else.
+        assert RIGHT_BRIEF in found[:5]
+        assert set(found[:5]) == set(S400_STORY)
         assert page.input_value("#search-q") == "S-400"
         assert page.input_value("#site-search") == "S-400"
         first = page.locator(".search-result").first
-        assert "16 November 2026" in first.locator(".meta").inner_text()
-        assert "Hulusi Akar hinted" in first.locator(".summary").inner_text()
-        assert first.locator("mark").count() >= 1
+        assert "November 2026 · EurAsian Region" in first.locator(".meta").inner_text()
+        # The excerpt is what the brief is about (its summary, matches marked), not chrome.
+        summary = first.locator(".summary")
+        assert "S-400" in summary.inner_text()
+        assert summary.locator("mark").count() >= 1
+        for item in page.locator(".search-result").all():
+            text = item.inner_text()
+            assert "min read" not in text and "Example Wire" not in text, text
 
         page.select_option("#filter-tag", "united-states")
         narrowed = _results(page, base)
@@ -131,6 +143,15 @@ def test_search_finds_the_right_brief_under_a_project_path(browser: Any,
         page.goto(base + "search.html?q=quixotically")
         assert _results(page, base) == []
         assert "No results for “quixotically”" in page.inner_text("#search-status")
+
+        # A match in the body only: the summary, then the matching passage of the body.
+        page.goto(base + "search.html?q=hydropower")
+        found = _results(page, base)
+        assert "briefs/andes-glacier-survey.html" in found
+        result = page.locator(".search-result", has_text="Andean Glacier Survey")
+        assert result.locator(".excerpt").text_content().startswith("In the brief: ")
+        assert result.locator(".excerpt mark").inner_text().lower() == "hydropower"
+        assert "min read" not in result.inner_text()
 
         page.goto(base + "search.html?q=glacier")
         page.locator(".search-result h2 a").first.click()

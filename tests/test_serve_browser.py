@@ -106,6 +106,9 @@ def test_broken_brief_shows_overlay_until_fixed(browser: Any,
     assert overlay.first.inner_text().startswith(f"{LONG}:")
     assert int(overlay.first.inner_text().split(":")[1]) in (2, 3)
     assert "[BG-FM001]" in page.locator("#briefgen-overlay .message").inner_text()
+    # Opaque, so the page does not show through the message.
+    assert page.locator("#briefgen-overlay .panel").evaluate(
+        "e => getComputedStyle(e).backgroundColor") == "rgb(20, 20, 24)"
     line = overlay.first.inner_text().split(":")[1]
     assert page.locator("#briefgen-overlay .source").inner_text().startswith(f"{line} | ")
     assert page.locator("h1.brief-title").inner_text() == "The long brief"  # last good page

@@ -143,7 +143,7 @@
   const STYLE = `
     :host { all: initial; }
     .panel { position: fixed; inset: 0; z-index: 2147483647; overflow: auto; margin: 0;
-      padding: 24px; background: rgba(20, 20, 24, 0.92); color: #f3f3f3;
+      padding: 24px; background: rgb(20, 20, 24); color: #f3f3f3;
       font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
     h2 { margin: 0 0 16px; font-size: 18px; color: #ff8080; }
     .error { margin: 0 0 16px; padding: 12px 16px; border-left: 4px solid #ff5c5c;

@@ -82,7 +82,7 @@
     // Relative to this page, so the site works under any path prefix (e.g. /repo/).
     var url = new URL(form.dataset.index, document.baseURI).href;
     return import(url).then(function (module) {
-      return Promise.resolve(module.options({ excerptLength: 24 })).then(function () {
+      return Promise.resolve(module.options({ excerptLength: 30 })).then(function () {
         api = module;
         return module;
       });
@@ -100,6 +100,46 @@
     return node;
   }
 
+  // The words Pagefind marked in an excerpt (it escapes the page text and adds only <mark>).
+  function markedWords(excerpt) {
+    var holder = document.createElement("div");
+    holder.innerHTML = excerpt || "";
+    var words = {};
+    Array.prototype.forEach.call(holder.querySelectorAll("mark"), function (mark) {
+      var word = mark.textContent.trim().toLowerCase();
+      if (word.length > 1) {
+        words[word] = true;
+      }
+    });
+    return { text: holder.textContent.replace(/\s+/g, " ").trim(), words: Object.keys(words) };
+  }
+
+  // ``text`` as text nodes with the given words wrapped in <mark>; never parsed as markup.
+  function highlighted(tag, className, text, words) {
+    var node = element(tag, className);
+    if (!words.length) {
+      node.textContent = text;
+      return node;
+    }
+    var escaped = words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    var pattern = new RegExp("(" + escaped.join("|") + ")", "gi");
+    var last = 0;
+    text.replace(pattern, function (match, _group, offset) {
+      node.appendChild(document.createTextNode(text.slice(last, offset)));
+      node.appendChild(element("mark", "", match));
+      last = offset + match.length;
+      return match;
+    });
+    node.appendChild(document.createTextNode(text.slice(last)));
+    return node;
+  }
+
+  function squash(text) {
+    return text.replace(/[\s\u2026.]+/g, " ").trim().toLowerCase();
+  }
+
+  // A result says what the brief is about: its summary, with the matched words marked, and
+  // the matching passage of the body only when the match is not in the summary or title.
   function render(data) {
     var meta = data.meta || {};
     var item = element("li", "search-result");
@@ -112,13 +152,18 @@
     if (line.length) {
       item.appendChild(element("p", "meta", line.join(" · ")));
     }
+    var found = markedWords(data.excerpt);
     if (meta.summary) {
-      item.appendChild(element("p", "summary", meta.summary));
+      item.appendChild(highlighted("p", "summary", meta.summary, found.words));
     }
-    if (data.excerpt) {
-      // Pagefind escapes the page text and only adds <mark> around the matched words.
+    var passage = squash(found.text);
+    var shown = squash((meta.title || "") + " " + (meta.summary || ""));
+    if (passage && shown.indexOf(passage.slice(0, 60)) === -1) {
       var excerpt = element("p", "excerpt");
-      excerpt.innerHTML = data.excerpt;
+      excerpt.appendChild(element("span", "excerpt-label", "In the brief: "));
+      var body = element("span");
+      body.innerHTML = data.excerpt; // Pagefind's escaped text with <mark> around matches
+      excerpt.appendChild(body);
       item.appendChild(excerpt);
     }
     return item;
