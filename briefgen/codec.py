@@ -116,6 +116,13 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _link(value: Any) -> tuple[str, int, int]:
+    """A wikilink found in a body: (target, line, col)."""
+    if type(value) is not list or len(value) != 3:
+        raise _Bad
+    return _str(value[0]), _int(value[1]), _int(value[2])
+
+
 def _dict_of(inner: Decoder) -> Decoder:
     def decode(value: Any) -> dict[str, Any]:
         if type(value) is not dict:
@@ -149,8 +156,9 @@ _brief = _record(Brief, {
     "time": _optional(_datetime), "summary": _str, "summary_is_auto": _bool,
     "key_points": _str_tuple, "tags": _str_tuple, "section": _str, "entities": _entities,
     "quotes": _tuple_of(_quote), "author": _str, "source": _source, "draft": _bool,
+    "lead": _bool,
     "updates": _str, "body": _str, "body_line": _int, "key_lines": _dict_of(_int),
-    "content_hash": _str, "word_count": _int,
+    "content_hash": _str, "word_count": _int, "wikilinks": _tuple_of(_link),
 })
 _pos = _record(SourcePos, {"path": _str, "line": _int, "col": _int})
 _diagnostic = _record(Diagnostic, {"pos": _pos, "code": _str, "message": _str, "hint": _str,
