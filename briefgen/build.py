@@ -20,7 +20,7 @@ from briefgen.cache import (
     unchanged_brief_count,
 )
 from briefgen.config import Config
-from briefgen.email import plan_emails
+from briefgen.email import email_warnings, plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.link import (
     LinkGraph,
@@ -56,6 +56,8 @@ class BuildResult:
     brief_count: int
     file_count: int = 0  # files written (``outputs`` holds them only for in-memory builds)
     up_to_date: bool = False  # nothing changed since the last build: nothing was written
+    drafts: int = 0  # brief files left out as drafts
+    unreadable: int = 0  # brief files left out because of an error in them
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -78,6 +80,8 @@ class Gathered:
     theme: Theme
     brief_count: int
     problems: list[Diagnostic]
+    drafts: int = 0
+    unreadable: int = 0
 
 
 def gather(config: Config, memo: BuildCache, *, workers: int = 1,
@@ -119,10 +123,13 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     pages = plan_listing_pages(config, graph, cards)
     feed_files = _feeds(config, graph, bodies)
     graph = dataclasses.replace(graph, related=related())
-    pages += plan_ranked_pages(graph, bodies, cards) + plan_emails(config, graph)
+    emails = plan_emails(config, graph)
+    problems += email_warnings(config, emails)  # one warning for all of them, not one each
+    pages += plan_ranked_pages(graph, bodies, cards) + emails
     return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
                     theme=find_theme(config),
-                    brief_count=len(published), problems=problems)
+                    brief_count=len(published), problems=problems,
+                    drafts=len(briefs) - len(published), unreadable=len(paths) - len(briefs))
 
 
 def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
@@ -152,7 +159,8 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     return BuildResult(outputs=tuple(sorted(outputs, key=lambda o: o.path)),
                        file_count=len(outputs),
                        diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)),
-                       brief_count=done.brief_count)
+                       brief_count=done.brief_count, drafts=done.drafts,
+                       unreadable=done.unreadable)
 
 
 def build(config: Config, *, finish: Callable[[Path], None] | None = None,
