@@ -277,9 +277,9 @@ def ingest(paths: tuple[Path, ...], root: Path | None, out_dir: Path | None, for
         click.echo(_not_articles_line(report.not_articles, inputs), err=True)
     for label, items in (("created", report.created), ("updated", report.updated)):
         for item in items:
-            click.echo(f"{label}: {item}")
+            click.echo(f"{label}: {_display(item)}")
     for path, reason in report.skipped:
-        click.echo(f"skipped: {path} ({reason})")
+        click.echo(f"skipped: {_display(path)} ({reason})")
     prefix = "Would have: " if dry_run else ""
     click.echo(f"{prefix}{len(report.created)} created, {len(report.updated)} updated, "
                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "
