@@ -156,10 +156,12 @@ def check(root: Path | None) -> None:
     errors, warnings = _print_diagnostics(result.diagnostics)
     left_out = []
     if result.drafts:
-        left_out.append(f"{result.drafts} draft(s), as build_drafts is off")
+        left_out.append(f"{result.drafts} draft(s) (build_drafts is off)")
     if result.unreadable:
-        left_out.append(f"{result.unreadable} file(s) with an error shown above")
-    why = f" Left out: {'; '.join(left_out)}." if left_out else ""
+        left_out.append(f"{result.unreadable} with an error shown above")
+    files = result.brief_count + result.drafts + result.unreadable
+    skipped = result.drafts + result.unreadable
+    why = f" Left out {skipped} of {files} files: {'; '.join(left_out)}." if left_out else ""
     click.echo(f"Checked {result.brief_count} briefs: {errors} error(s), {warnings} warning(s)."
                f"{why}", err=bool(errors))
     sys.exit(1 if errors else 0)

@@ -212,8 +212,8 @@ def test_check_says_which_files_it_left_out_and_why(make_site: Callable[..., Pat
     root = make_site(files)
     result = _invoke("check", "-C", str(root))
     assert result.exit_code == 1
-    assert ("Checked 6 briefs: 1 error(s), 1 warning(s). Left out: 1 draft(s), as build_drafts "
-            "is off; 1 file(s) with an error shown above.") in result.stderr
+    assert ("Checked 6 briefs: 1 error(s), 1 warning(s). Left out 2 of 8 files: 1 draft(s) "
+            "(build_drafts is off); 1 with an error shown above.") in result.stderr
 
 
 def test_email_editions_without_base_url_warn_once(make_site: Callable[..., Path]) -> None:
