@@ -98,6 +98,12 @@ def _invoke(*args: str) -> Result:
 def test_a_folder_that_is_not_a_digest_is_refused(tmp_path: Path, command: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """"Built 0 briefs", exit 0, and site/ and .briefgen/ written into the wrong folder."""
+    import briefgen.serve
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("serve started in a folder that is not a digest")
+
+    monkeypatch.setattr(briefgen.serve, "serve", never)  # fail, not hang, if it ever starts
     folder = tmp_path / "downloads"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a digest\n")
