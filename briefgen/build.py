@@ -23,7 +23,7 @@ from briefgen.cache import (
     unchanged_brief_count,
 )
 from briefgen.config import Config
-from briefgen.email import plan_emails
+from briefgen.email import email_warnings, plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
 from briefgen.files import MAX_ASSET, read_inside, regular_files
 from briefgen.link import (
@@ -61,6 +61,8 @@ class BuildResult:
     brief_count: int
     file_count: int = 0  # files written (``outputs`` holds them only for in-memory builds)
     up_to_date: bool = False  # nothing changed since the last build: nothing was written
+    drafts: int = 0  # brief files left out as drafts
+    unreadable: int = 0  # brief files left out because of an error in them
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -83,6 +85,8 @@ class Gathered:
     theme: Theme
     brief_count: int
     problems: list[Diagnostic]
+    drafts: int = 0
+    unreadable: int = 0
 
 
 def gather(config: Config, memo: BuildCache, *, workers: int = 1,
@@ -128,10 +132,13 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     pages = plan_listing_pages(config, graph, cards)
     feed_files = _feeds(config, graph, bodies, memo.bodies)
     graph = dataclasses.replace(graph, related=ranked())
-    pages += plan_ranked_pages(graph, bodies, cards, config) + plan_emails(config, graph)
+    emails = plan_emails(config, graph)
+    problems += email_warnings(config, emails)  # one warning for all of them, not one each
+    pages += plan_ranked_pages(graph, bodies, cards, config) + emails
     return Gathered(graph=graph, bodies=bodies, pages=pages, feeds=feed_files,
                     theme=find_theme(config),
-                    brief_count=len(published), problems=problems)
+                    brief_count=len(published), problems=problems,
+                    drafts=len(briefs) - len(published), unreadable=len(paths) - len(briefs))
 
 
 def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
@@ -266,7 +273,8 @@ def build_site(config: Config, cache: BuildCache | None = None) -> BuildResult:
     done = run(config, sink.memo, sink, workers=config.workers or default_workers())
     outputs = sorted(sink.files_out.values(), key=lambda o: o.path)
     return BuildResult(outputs=tuple(outputs), file_count=len(outputs),
-                       diagnostics=done.diagnostics, brief_count=done.gathered.brief_count)
+                       diagnostics=done.diagnostics, brief_count=done.gathered.brief_count,
+                       drafts=done.gathered.drafts, unreadable=done.gathered.unreadable)
 
 
 def build(config: Config, *, finish: Callable[[Path], None] | None = None,
@@ -323,6 +331,7 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
         problems = list(done.diagnostics)
         result = BuildResult(outputs=(), file_count=len(record),
                              brief_count=done.gathered.brief_count,
+                             drafts=done.gathered.drafts, unreadable=done.gathered.unreadable,
                              diagnostics=tuple(sorted(problems + late, key=Diagnostic.sort_key)))
         if not use_cache:
             return result

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -14,8 +15,42 @@ from briefgen import __version__
 from briefgen.errors import BriefgenError, Diagnostic, diag
 
 ROOT_OPTION = click.option(
-    "--root", "-C", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="The site folder (holding briefgen.yaml and content/).")
+    "--root", "-C", "root", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The digest folder (holding briefgen.yaml and content/); default: the current folder. "
+         "Also accepted before the command, as in git: briefgen -C DIR build.")
+NOT_A_DIGEST = "BG-CF005"
+
+
+def _root(given: Path | None) -> Path:
+    """The digest folder: ``-C`` after the command, taken relative to a ``-C`` before it (as
+    git does), resolved once so every later step (and the cache) sees one spelling of it."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    outer = obj.get("root") if isinstance(obj, dict) else None
+    base = outer if outer is not None else Path(".")
+    return (base / given if given is not None else base).resolve()
+
+
+def _display(path: Path) -> Path:
+    """A path as short as it can be said: relative to the current folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _require_digest(root: Path, what: str) -> None:
+    """Stop, having written nothing, unless ``root`` is a digest: it holds briefgen.yaml or
+    content/briefs/ (a folder ``init`` made, or one a person set up by hand)."""
+    from briefgen.config import CONFIG_NAME
+
+    if (root / CONFIG_NAME).is_file() or (root / "content" / "briefs").is_dir():
+        return
+    message = ("not a briefgen digest: there is no briefgen.yaml or content/briefs/ here"
+               if root.is_dir() else "no such folder")
+    _fail(BriefgenError([diag(str(root), 0, 0, NOT_A_DIGEST, message,
+                              "run 'briefgen init DIR' to start a digest, or name the digest's "
+                              "folder with -C DIR")]), what)
 
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
@@ -47,8 +82,12 @@ def _load_config(root: Path, **overrides: object) -> object:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefgen")
-def main() -> None:
+@click.option("--root", "-C", "root", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Run as if started in this folder (like git -C).")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
     """briefgen: turn articles into briefs and briefs into a static briefing digest."""
+    ctx.ensure_object(dict)["root"] = root
 
 
 @main.command()
@@ -56,7 +95,7 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, default=None, help="Include briefs marked draft: true.")
 @click.option("--base-url", default=None, help="Override base_url (e.g. from GitHub Pages).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the .briefgen/ cache.")
-def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool) -> None:
+def build(root: Path | None, drafts: bool | None, base_url: str | None, no_cache: bool) -> None:
     """Build content/briefs into the static site (site/ by default).
 
     The site is written to a staging folder and swapped in at the end, so a failed
@@ -65,12 +104,14 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
     from briefgen.cache import unchanged_brief_count
     from briefgen.config import Config
 
+    root = _root(root)
+    _require_digest(root, "Build")
     config = _load_config(root, build_drafts=drafts, base_url=base_url)
     assert isinstance(config, Config)  # nosec B101 - narrows the type for mypy only
     started = time.perf_counter()
     if not no_cache and (count := unchanged_brief_count(config)) is not None:
         # Checked before the pipeline is imported, so a no-change build is near instant.
-        out = config.path(config.output_dir)
+        out = _display(config.path(config.output_dir))
         click.echo(f"{out}/ is up to date ({count} briefs; nothing changed) in "
                    f"{time.perf_counter() - started:.2f} s.")
         return
@@ -91,7 +132,7 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
         return
     _print_diagnostics(result.diagnostics)
     elapsed = time.perf_counter() - started
-    out = config.path(config.output_dir)
+    out = _display(config.path(config.output_dir))
     if result.up_to_date:
         click.echo(f"{out}/ is up to date ({result.brief_count} briefs; nothing changed) "
                    f"in {elapsed:.2f} s.")
@@ -102,17 +143,27 @@ def build(root: Path, drafts: bool | None, base_url: str | None, no_cache: bool)
 
 @main.command()
 @ROOT_OPTION
-def check(root: Path) -> None:
+def check(root: Path | None) -> None:
     """Build without writing anything; report every problem, exit 1 if there is an error."""
     from briefgen.build import build_site
     from briefgen.config import Config
 
+    root = _root(root)
+    _require_digest(root, "Check")
     config = _load_config(root)
     assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     result = build_site(config)
     errors, warnings = _print_diagnostics(result.diagnostics)
-    click.echo(f"Checked {result.brief_count} briefs: {errors} error(s), {warnings} warning(s).",
-               err=bool(errors))
+    left_out = []
+    if result.drafts:
+        left_out.append(f"{result.drafts} draft(s) (build_drafts is off)")
+    if result.unreadable:
+        left_out.append(f"{result.unreadable} with an error shown above")
+    files = result.brief_count + result.drafts + result.unreadable
+    skipped = result.drafts + result.unreadable
+    why = f" Left out {skipped} of {files} files: {'; '.join(left_out)}." if left_out else ""
+    click.echo(f"Checked {result.brief_count} briefs: {errors} error(s), {warnings} warning(s)."
+               f"{why}", err=bool(errors))
     sys.exit(1 if errors else 0)
 
 
@@ -121,11 +172,12 @@ def check(root: Path) -> None:
 @ROOT_OPTION
 @click.option("--date", "day", default=None, help="Date of the brief (YYYY-MM-DD); default today.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
-def new(title: str, root: Path, day: str | None, tags: tuple[str, ...]) -> None:
+def new(title: str, root: Path | None, day: str | None, tags: tuple[str, ...]) -> None:
     """Create a new brief from a template and print its path."""
     from briefgen.config import Config
     from briefgen.scaffold import new_brief
 
+    root = _root(root)
     config = _load_config(root)
     assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
@@ -135,9 +187,28 @@ def new(title: str, root: Path, day: str | None, tags: tuple[str, ...]) -> None:
     try:
         path = new_brief(config, title, when, tags)
     except FileExistsError as exc:
-        click.echo(f"{exc}: error: a brief with this name exists; choose another title", err=True)
-        sys.exit(1)
-    click.echo(path)
+        _stop(diag(_shown(exc.filename, root), 0, 0, "BG-IO006",
+                   "a brief with this name exists already",
+                   "edit that brief, or give the new one another title or --date"))
+    except OSError as exc:
+        _stop(diag(_shown(exc.filename, root), 0, 0, "BG-IO004",
+                   f"cannot write the brief: {exc.strerror or exc}",
+                   "check that the folder exists, is writable and the disk has room"))
+    click.echo(_display(path))
+
+
+def _shown(filename: object, root: Path) -> str:
+    """A path from an OSError as the user knows it: relative to the digest when inside."""
+    if not filename:
+        return str(root)
+    path = Path(str(filename))
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _stop(problem: Diagnostic) -> NoReturn:
+    """Print one problem (and its hint) and exit 1: for commands that do one thing."""
+    click.echo(problem.format(), err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -150,8 +221,12 @@ def init(directory: Path, title: str) -> None:
     try:
         created = init_site(directory, title=title)
     except FileExistsError as exc:
-        click.echo(f"{exc}: error: already exists; pick an empty or new folder", err=True)
-        sys.exit(1)
+        _stop(diag(str(exc.filename or exc), 0, 0, "BG-IO006", "a digest exists here already",
+                   "pick an empty or new folder"))
+    except OSError as exc:
+        _stop(diag(str(exc.filename or directory), 0, 0, "BG-IO004",
+                   f"cannot create the digest: {exc.strerror or exc}",
+                   "check that the parent folder exists and is writable"))
     for path in created:
         click.echo(f"created {path}")
     click.echo(f"Next: cd {directory} && briefgen build, then open site/index.html")
@@ -165,7 +240,7 @@ def init(directory: Path, title: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite briefs even if a person edited them.")
 @click.option("--date", "day", default=None, help="Date for articles that give none (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: bool,
+def ingest(paths: tuple[Path, ...], root: Path | None, out_dir: Path | None, force: bool,
            day: str | None, dry_run: bool) -> None:
     """Turn raw articles (.txt dumps, .html pages, feeds, .md) into briefs.
 
@@ -175,6 +250,7 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
     from briefgen.config import Config
     from briefgen.ingest import run_ingest
 
+    root = _root(root)
     config = _load_config(root)
     assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:
@@ -203,9 +279,9 @@ def ingest(paths: tuple[Path, ...], root: Path, out_dir: Path | None, force: boo
         click.echo(_not_articles_line(report.not_articles, inputs), err=True)
     for label, items in (("created", report.created), ("updated", report.updated)):
         for item in items:
-            click.echo(f"{label}: {item}")
+            click.echo(f"{label}: {_display(item)}")
     for path, reason in report.skipped:
-        click.echo(f"skipped: {path} ({reason})")
+        click.echo(f"skipped: {_display(path)} ({reason})")
     prefix = "Would have: " if dry_run else ""
     click.echo(f"{prefix}{len(report.created)} created, {len(report.updated)} updated, "
                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped, "
@@ -237,7 +313,7 @@ def _not_articles_line(files: tuple[Path, ...], inputs: list[Path]) -> str:
 @click.option("--poll", is_flag=True,
               help="Poll for changes (network drives, containers) instead of OS events.")
 @click.option("--follow", is_flag=True, help="Browsers jump to the brief you just edited.")
-def serve(root: Path, port: int, host: str, open_browser: bool, poll: bool,
+def serve(root: Path | None, port: int, host: str, open_browser: bool, poll: bool,
           follow: bool) -> None:
     """Build in memory, serve, and update open browsers as you edit (Ctrl-C stops).
 
@@ -245,8 +321,8 @@ def serve(root: Path, port: int, host: str, open_browser: bool, poll: bool,
     """
     from briefgen.serve import serve as run_serve
 
-    if not root.is_dir():
-        raise click.BadParameter(f"{root} is not a folder", param_hint="--root")
+    root = _root(root)
+    _require_digest(root, "Serve")
     try:
         run_serve(root, host=host, port=port, open_browser=open_browser, poll=poll,
                   follow=follow, echo=lambda text: click.echo(text, err=True))
@@ -264,7 +340,7 @@ def serve(root: Path, port: int, host: str, open_browser: bool, poll: bool,
 @click.option("--no-build", is_flag=True, help="Publish site/ as it is, without building.")
 @click.option("--allow-dirty", is_flag=True,
               help="Publish even with uncommitted changes to content, config or themes.")
-def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: bool,
+def deploy(root: Path | None, remote: str, branch: str, message: str | None, no_build: bool,
            allow_dirty: bool) -> None:
     """Publish site/ as one commit on the GitHub Pages branch of a git remote.
 
@@ -274,6 +350,8 @@ def deploy(root: Path, remote: str, branch: str, message: str | None, no_build: 
     from briefgen.config import Config
     from briefgen.deploy import deploy as run_deploy
 
+    root = _root(root)
+    _require_digest(root, "Deploy")
     config = _load_config(root)
     assert isinstance(config, Config)  # nosec B101 - narrows the type; _load_config exits on error
     try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from briefgen.config import Config
+from briefgen.config import CONFIG_NAME, Config
 from briefgen.editions import Edition, lead_text, plan_editions
+from briefgen.errors import Diagnostic, diag
 from briefgen.link import LinkGraph
 from briefgen.model import PageSpec
 from briefgen.slugs import relative_url
@@ -34,6 +35,27 @@ def plan_emails(config: Config, graph: LinkGraph) -> list[PageSpec]:
             pages.append(PageSpec(path=path, template=f"email/edition.{suffix}",
                                   view=email_view(config, graph, edition, path)))
     return pages
+
+
+def email_warnings(config: Config, emails: list[PageSpec]) -> list[Diagnostic]:
+    """One warning for the whole build when emails are written without ``base_url``: their
+    links are then relative ("../../briefs/x.html") and break once the email is sent."""
+    if config.site_url or not emails:
+        return []
+    line = 0
+    try:
+        from briefgen.yamlpos import top_key_lines
+
+        text = config.path(CONFIG_NAME).read_text(encoding="utf-8")
+        line = top_key_lines(text).get("base_url", 0)
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass  # no config file (or an unreadable one, reported elsewhere): no line to point at
+    return [diag(CONFIG_NAME, line, 1 if line else 0, "BG-EM001",
+                 f"base_url is not set, so the {len(emails) // 2} email edition(s) "
+                 "(editions/<date>/email.html and email.txt) link with relative paths, "
+                 "which break in every mailbox",
+                 "set base_url in briefgen.yaml (e.g. base_url: https://you.github.io/digest/) "
+                 "or build with --base-url URL", severity="warning")]
 
 
 def email_view(config: Config, graph: LinkGraph, edition: Edition,

@@ -51,6 +51,26 @@ def line_at(text: str, line: int) -> str:
     return lines[line - 1][:200] if 0 < line <= len(lines) else ""
 
 
+_YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+
+
+def _date_reason(text: str, exc: ValueError) -> str:
+    """Why ``text`` is not a date, in words ("day 30 is out of range for February 2026")."""
+    import calendar
+
+    m = _YMD.match(text)
+    if not m:
+        return "not in the form YYYY-MM-DD"
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        return f"month {month} is out of range (01 to 12)"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        return (f"day {day} is out of range for {calendar.month_name[month]} {year} "
+                f"(it has {days} days)")
+    return str(exc)  # the time or the offset: Python's words are clear enough ("hour must be…")
+
+
 class Checker:
     """Validates front matter values one key at a time, collecting diagnostics."""
 
@@ -61,11 +81,16 @@ class Checker:
         self.lines = {k: pos[0] for k, pos in positions.items() if "." not in k}
         self.problems: list[Diagnostic] = []
 
-    def error(self, key: str, code: str, message: str, hint: str, *, at: str = "") -> None:
-        """Report a problem with ``key``; ``at`` names the nested value when it is known."""
+    def error(self, key: str, code: str, message: str, hint: str, *, at: str = "",
+              value: str = "") -> None:
+        """Report a problem with ``key``; ``at`` names the nested value when it is known, and
+        the caret points at ``value`` on the key's line when given."""
         line, col = self.positions.get(at, self.positions.get(key, (1, 1)))
-        self.problems.append(diag(self.rel, line, col, code, message, hint,
-                                  source_line=line_at(self.text, line)))
+        source = line_at(self.text, line)
+        if value:
+            found = source.find(value, source.find(":") + 1) + 1
+            col = found if found > 0 else col
+        self.problems.append(diag(self.rel, line, col, code, message, hint, source_line=source))
 
     def string(self, data: dict[str, Any], key: str, *, required: bool = False) -> str:
         value = data.get(key)
@@ -118,16 +143,18 @@ class Checker:
             return value.date(), value
         if isinstance(value, dt.date):
             return value, None
+        reason = ""
         if isinstance(value, str):
             try:
                 if len(value.strip()) == 10:
                     return dt.date.fromisoformat(value.strip()), None
                 stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
                 return stamp.date(), stamp
-            except ValueError:
-                pass
-        self.error("date", "BG-FM005", f"bad date {value!r}",
-                   "use YYYY-MM-DD or ISO 8601 with a time, e.g. 2026-11-20T09:40:00+01:00")
+            except ValueError as exc:
+                reason = _date_reason(value.strip(), exc)
+        self.error("date", "BG-FM005", f"bad date {value!r}" + (f": {reason}" if reason else ""),
+                   "use YYYY-MM-DD or ISO 8601 with a time, e.g. 2026-11-20T09:40:00+01:00",
+                   value=str(value).strip())
         return None, None
 
     def build(self, data: dict[str, Any], body: str, body_line: int, raw: bytes) -> Brief | None:

@@ -98,7 +98,8 @@ def test_failed_build_leaves_old_site(make_site: Callable[..., Path]) -> None:
     result = subprocess.run([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert "content/briefs/b.md:3:1: error: bad date 'nope' [BG-FM005]" in result.stderr
+    assert ("content/briefs/b.md:3:7: error: bad date 'nope': not in the form YYYY-MM-DD "
+            "[BG-FM005]") in result.stderr
     assert "Traceback" not in result.stderr
     assert _tree(root / "site") == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []

@@ -36,8 +36,24 @@ def test_reserved_and_lookalike_names_get_their_own_slugs() -> None:
 
 
 def test_slugs_do_not_depend_on_the_order_of_names() -> None:
-    pairs = [(name_key(n), n) for n in ("AI!", "AI?", "ai", "A.I.", "🜁", "🜂", "tag", "#eu",
-                                         "EU", "Ünïcode", "unicode", "index", "tag index")]
+    pairs = [
+        (name_key(n), n)
+        for n in (
+            "AI!",
+            "AI?",
+            "ai",
+            "A.I.",
+            "🜁",
+            "🜂",
+            "tag",
+            "#eu",
+            "EU",
+            "Ünïcode",
+            "unicode",
+            "index",
+            "tag index",
+        )
+    ]
     expected = unique_slugs(dict(pairs), fallback="tag")
     rng = random.Random(13)
     for _ in range(20):
@@ -67,9 +83,14 @@ def test_digest_with_clashing_tags_and_entities_builds(make_site: Callable[..., 
     """Real news carried the tag "index": the build failed with BG-WR001. C++/C# and two
     emoji shared one page and one chip; the organisations C++ and C# both showed as "C++"."""
     tags = '[index, "C++", "C#", "🔥", "🚀", Index]'
-    root = make_site({f"content/briefs/2026-01-0{i}-s{i}.md":
-                      _tagged(f"Story {i}", f"2026-01-0{i}", tags, '["C++", "C#"]')
-                      for i in (1, 2, 3)})
+    root = make_site(
+        {
+            f"content/briefs/2026-01-0{i}-s{i}.md": _tagged(
+                f"Story {i}", f"2026-01-0{i}", tags, '["C++", "C#"]'
+            )
+            for i in (1, 2, 3)
+        }
+    )
     paths, _ = find_brief_files(root / "content/briefs", root)
     briefs, problems = load_briefs(paths, root)
     assert not problems
@@ -87,7 +108,7 @@ def test_digest_with_clashing_tags_and_entities_builds(make_site: Callable[..., 
     tag_index = (site / "tags/index.html").read_text(encoding="utf-8")
     for slug, name in names.items():
         assert (site / f"tags/{slug}.html").is_file()
-        assert f'tags/{slug}.html' in tag_index or f'{slug}.html' in tag_index, name
+        assert f"tags/{slug}.html" in tag_index or f"{slug}.html" in tag_index, name
     page = (site / "briefs/s1.html").read_text(encoding="utf-8")
     for slug, name in names.items():
         assert f"{slug}.html" in page, name
@@ -99,11 +120,27 @@ def test_digest_with_clashing_tags_and_entities_builds(make_site: Callable[..., 
 def test_tags_named_like_site_pages_never_overwrite_one(make_site: Callable[..., Path]) -> None:
     """Every name a build writes a page or folder under: a tag of each name gets a page of
     its own, and the build writes no path twice (the writer fails with BG-WR001 if it does)."""
-    taken = ["index", "feed", "search", "404", "assets", "page", "sitemap", "tags", "entities",
-             "editions", "briefs", "pagefind", "robots"]
-    files = {f"content/briefs/2026-01-{i + 1:02d}-s{i}.md":
-             _tagged(f"S{i}", f"2026-01-{i + 1:02d}", "[" + ", ".join(group) + "]")
-             for i, group in enumerate(taken[n : n + 4] for n in range(0, len(taken), 4))}
+    taken = [
+        "index",
+        "feed",
+        "search",
+        "404",
+        "assets",
+        "page",
+        "sitemap",
+        "tags",
+        "entities",
+        "editions",
+        "briefs",
+        "pagefind",
+        "robots",
+    ]
+    files = {
+        f"content/briefs/2026-01-{i + 1:02d}-s{i}.md": _tagged(
+            f"S{i}", f"2026-01-{i + 1:02d}", "[" + ", ".join(group) + "]"
+        )
+        for i, group in enumerate(taken[n : n + 4] for n in range(0, len(taken), 4))
+    }
     root = make_site(files)
     result = CliRunner().invoke(main, ["build", "-C", str(root)])
     assert result.exit_code == 0, result.output
