@@ -340,9 +340,14 @@ def test_workflow_run_steps_build_the_digest_from_a_wheel(wheelhouse: Wheelhouse
     assert (site / "briefs" / "welcome-to-your-digest.html").is_file()
     # the folder the cache step keeps is the one the build wrote its cache to
     assert any((digest / ".briefgen").iterdir())
-    # the theme came from the installed wheel, not from this repository
-    installed = subprocess.run([str(venv / "bin" / "python"), "-c",
-                                "import briefgen.theme as t; print(t.builtin_theme_dir())"],
+    # every module of the installed briefgen imports (trafilatura's lxml.html.clean among
+    # them), and the theme came from the wheel, not from this repository
+    probe = ("import importlib, pkgutil, briefgen, briefgen.theme as t\n"
+             "for m in pkgutil.walk_packages(briefgen.__path__, 'briefgen.'):\n"
+             "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+             "import trafilatura\n"
+             "print(t.builtin_theme_dir())\n")
+    installed = subprocess.run([str(venv / "bin" / "python"), "-c", probe],
                                capture_output=True, text=True, check=True, cwd=tmp_path,
                                env={"PATH": "/usr/bin:/bin"}).stdout.strip()
     assert installed.startswith(str(venv)) and not installed.startswith(str(REPO))
