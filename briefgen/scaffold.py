@@ -249,10 +249,11 @@ def infer_site_url(directory: Path) -> tuple[str, str, str] | None:
         folders.append(Path(top))
     for folder in folders:
         try:
-            text = (folder / "CNAME").read_text(encoding="utf-8", errors="replace")
+            with (folder / "CNAME").open(encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1000)  # a domain name is short; never read a huge file
         except OSError:
             continue
-        domain = cname_domain(text[:1000])
+        domain = cname_domain(text)
         if domain:
             where = "this folder" if folder == directory else "the repository's top folder"
             return f"https://{domain}/", domain, f"the CNAME file in {where}"
