@@ -155,8 +155,7 @@ def _installed_from_local_files() -> bool:
         info = json.loads(text) if text else {}
     except (importlib.metadata.PackageNotFoundError, ValueError):
         return False
-    return (isinstance(info, dict) and "vcs_info" not in info
-            and str(info.get("url", "")).startswith("file:"))
+    return isinstance(info, dict) and str(info.get("url", "")).startswith("file:")
 
 
 def requirements_text() -> str:

@@ -125,6 +125,7 @@ def test_a_source_tree_unlike_the_installed_copy_pins_its_own_version(
     ({"url": "file:///tmp/briefgen-1.whl", "archive_info": {}}, True),
     ({"url": "https://github.com/octo/briefgen", "vcs_info": {"vcs": "git", "commit_id": SHA}},
      False),
+    ({"url": "file:///home/me/briefgen", "vcs_info": {"vcs": "git", "commit_id": SHA}}, True),
     (None, False),  # from an index
 ])
 def test_a_pin_github_cannot_install_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
