@@ -162,11 +162,14 @@ def requirements_text() -> str:
     """``requirements.txt`` for a new digest: the briefgen that made it, pinned."""
     text = ("# The briefgen this digest was made with; .github/workflows/pages.yml installs\n"
             "# exactly this. To upgrade, change the line, build once locally, and commit.\n")
+    pin = briefgen_requirement()
     if _installed_from_local_files():
         text += ("# This briefgen was installed from files on this machine, which GitHub cannot\n"
-                 "# reach: the line below works once this version is on PyPI; until then use\n"
-                 "# briefgen @ git+https://github.com/<owner>/<repo>@<commit> instead.\n")
-    return text + f"{briefgen_requirement()}\n"
+                 + ("# reach: point the line below at a copy of the repository that it can,\n"
+                    if " @ " in pin else
+                    "# reach: the line below works once this version is on PyPI; until then\n")
+                 + "# use briefgen @ git+https://github.com/<owner>/<repo>@<commit>.\n")
+    return text + f"{pin}\n"
 
 
 # --- base_url from the git remote ------------------------------------------------------------
