@@ -121,8 +121,11 @@ def requirement_for(version: str, direct_url: str | None) -> str:
     if parts.scheme not in {"https", "http", "ssh", "git", "file"} or parts.query or parts.fragment:
         return fallback
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a port that is not a number
+        return fallback
     if not _URL_SAFE.fullmatch(urlunsplit((parts.scheme, host, parts.path, "", ""))):
         return fallback
     if parts.username == "git" and parts.password is None:  # ssh's user name, not a secret

@@ -84,6 +84,11 @@ def git(cwd: Path, *args: str) -> str:
     (json.dumps({"url": "javascript:alert(1)", "vcs_info": {"vcs": "git", "commit_id": SHA}}),
      "briefgen==1.2.3"),
     (json.dumps(["a", "list"]), "briefgen==1.2.3"),
+    (json.dumps({"url": "https://example.org:port/x",
+                 "vcs_info": {"vcs": "git", "commit_id": SHA}}), "briefgen==1.2.3"),
+    (json.dumps({"url": "https://example.org:8443/x",
+                 "vcs_info": {"vcs": "git", "commit_id": SHA}}),
+     f"briefgen @ git+https://example.org:8443/x@{SHA}"),
 ])
 def test_requirement_for(direct_url: str | None, line: str) -> None:
     assert requirement_for("1.2.3", direct_url) == line
