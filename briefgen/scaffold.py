@@ -114,10 +114,13 @@ def requirement_for(version: str, direct_url: str | None) -> str:
         return fallback
     vcs, commit = info["vcs_info"].get("vcs"), info["vcs_info"].get("commit_id")
     url = info.get("url")
-    if (vcs not in _VCS or not isinstance(commit, str) or not _COMMIT.fullmatch(commit)
-            or not isinstance(url, str)):
+    if (not isinstance(vcs, str) or vcs not in _VCS or not isinstance(commit, str)
+            or not _COMMIT.fullmatch(commit) or not isinstance(url, str)):
         return fallback
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return fallback
     if parts.scheme not in {"https", "http", "ssh", "git", "file"} or parts.query or parts.fragment:
         return fallback
     host = parts.hostname or ""
