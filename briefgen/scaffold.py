@@ -114,15 +114,21 @@ def requirement_for(version: str, direct_url: str | None) -> str:
         return fallback
     vcs, commit = info["vcs_info"].get("vcs"), info["vcs_info"].get("commit_id")
     url = info.get("url")
-    if (vcs not in _VCS or not isinstance(commit, str) or not _COMMIT.fullmatch(commit)
-            or not isinstance(url, str)):
+    if (not isinstance(vcs, str) or vcs not in _VCS or not isinstance(commit, str)
+            or not _COMMIT.fullmatch(commit) or not isinstance(url, str)):
         return fallback
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return fallback
     if parts.scheme not in {"https", "http", "ssh", "git", "file"} or parts.query or parts.fragment:
         return fallback
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a port that is not a number
+        return fallback
     if not _URL_SAFE.fullmatch(urlunsplit((parts.scheme, host, parts.path, "", ""))):
         return fallback
     if parts.username == "git" and parts.password is None:  # ssh's user name, not a secret
@@ -155,19 +161,21 @@ def _installed_from_local_files() -> bool:
         info = json.loads(text) if text else {}
     except (importlib.metadata.PackageNotFoundError, ValueError):
         return False
-    return (isinstance(info, dict) and "vcs_info" not in info
-            and str(info.get("url", "")).startswith("file:"))
+    return isinstance(info, dict) and str(info.get("url", "")).startswith("file:")
 
 
 def requirements_text() -> str:
     """``requirements.txt`` for a new digest: the briefgen that made it, pinned."""
     text = ("# The briefgen this digest was made with; .github/workflows/pages.yml installs\n"
             "# exactly this. To upgrade, change the line, build once locally, and commit.\n")
+    pin = briefgen_requirement()
     if _installed_from_local_files():
         text += ("# This briefgen was installed from files on this machine, which GitHub cannot\n"
-                 "# reach: the line below works once this version is on PyPI; until then use\n"
-                 "# briefgen @ git+https://github.com/<owner>/<repo>@<commit> instead.\n")
-    return text + f"{briefgen_requirement()}\n"
+                 + ("# reach: point the line below at a copy of the repository that it can,\n"
+                    if " @ " in pin else
+                    "# reach: the line below works once this version is on PyPI; until then\n")
+                 + "# use briefgen @ git+https://github.com/<owner>/<repo>@<commit>.\n")
+    return text + f"{pin}\n"
 
 
 # --- base_url from the git remote ------------------------------------------------------------
@@ -249,10 +257,11 @@ def infer_site_url(directory: Path) -> tuple[str, str, str] | None:
         folders.append(Path(top))
     for folder in folders:
         try:
-            text = (folder / "CNAME").read_text(encoding="utf-8", errors="replace")
+            with (folder / "CNAME").open(encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1000)  # a domain name is short; never read a huge file
         except OSError:
             continue
-        domain = cname_domain(text[:1000])
+        domain = cname_domain(text)
         if domain:
             where = "this folder" if folder == directory else "the repository's top folder"
             return f"https://{domain}/", domain, f"the CNAME file in {where}"

@@ -14,8 +14,10 @@ import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import REPO
 from wheelhouse import Wheelhouse, build_wheelhouse
 
@@ -154,3 +156,33 @@ def test_the_wheel_carries_the_theme_and_nothing_of_the_repository(
     assert "themes/default/templates/base.html" in members or any(
         m.startswith("themes/default/templates/") for m in members)
     assert not {m for m in members if m.startswith(("tests/", "content/", "benchmarks/"))}
+
+
+def _release() -> dict[str, Any]:
+    data = yaml.safe_load((REPO / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_release_publishes_tags_to_pypi_with_trusted_publishing() -> None:
+    flow = _release()
+    assert flow[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads the key "on" as True
+    assert flow["permissions"] == {"contents": "read"}  # only the publish job gets a token
+    publish = flow["jobs"]["publish"]
+    assert publish["needs"] == "build" and publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    uses = [step.get("uses") for step in publish["steps"]]
+    assert uses[-1] == "pypa/gh-action-pypi-publish@release/v1"
+    assert "password" not in str(publish) and "secrets." not in str(flow)
+    build_runs = "\n".join(s["run"] for s in flow["jobs"]["build"]["steps"] if "run" in s)
+    assert "python -m build" in build_runs and "twine check --strict" in build_runs
+
+
+@pytest.mark.parametrize(("tag", "ok"), [(f"v{briefgen.__version__}", True), ("v99.0.0", False),
+                                         (briefgen.__version__, False)])
+def test_release_refuses_a_tag_that_is_not_the_version(tag: str, ok: bool) -> None:
+    step = next(s["run"] for s in _release()["jobs"]["build"]["steps"]
+                if "GITHUB_REF_NAME" in s.get("run", ""))
+    done = subprocess.run(["bash", "-e", "-c", step], cwd=REPO, capture_output=True, text=True,
+                          check=False, env={**os.environ, "GITHUB_REF_NAME": tag})
+    assert (done.returncode == 0) is ok, done.stdout + done.stderr

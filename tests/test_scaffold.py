@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wheelhouse import Wheelhouse, build_wheelhouse, fresh_venv, run_workflow_steps
 
 from briefgen import __version__, scaffold
@@ -84,6 +86,13 @@ def git(cwd: Path, *args: str) -> str:
     (json.dumps({"url": "javascript:alert(1)", "vcs_info": {"vcs": "git", "commit_id": SHA}}),
      "briefgen==1.2.3"),
     (json.dumps(["a", "list"]), "briefgen==1.2.3"),
+    (json.dumps({"url": "https://[::1/x", "vcs_info": {"vcs": "git", "commit_id": SHA}}),
+     "briefgen==1.2.3"),
+    (json.dumps({"url": "https://example.org:port/x",
+                 "vcs_info": {"vcs": "git", "commit_id": SHA}}), "briefgen==1.2.3"),
+    (json.dumps({"url": "https://example.org:8443/x",
+                 "vcs_info": {"vcs": "git", "commit_id": SHA}}),
+     f"briefgen @ git+https://example.org:8443/x@{SHA}"),
 ])
 def test_requirement_for(direct_url: str | None, line: str) -> None:
     assert requirement_for("1.2.3", direct_url) == line
@@ -125,6 +134,7 @@ def test_a_source_tree_unlike_the_installed_copy_pins_its_own_version(
     ({"url": "file:///tmp/briefgen-1.whl", "archive_info": {}}, True),
     ({"url": "https://github.com/octo/briefgen", "vcs_info": {"vcs": "git", "commit_id": SHA}},
      False),
+    ({"url": "file:///home/me/briefgen", "vcs_info": {"vcs": "git", "commit_id": SHA}}, True),
     (None, False),  # from an index
 ])
 def test_a_pin_github_cannot_install_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -340,9 +350,43 @@ def test_workflow_run_steps_build_the_digest_from_a_wheel(wheelhouse: Wheelhouse
     assert (site / "briefs" / "welcome-to-your-digest.html").is_file()
     # the folder the cache step keeps is the one the build wrote its cache to
     assert any((digest / ".briefgen").iterdir())
-    # the theme came from the installed wheel, not from this repository
-    installed = subprocess.run([str(venv / "bin" / "python"), "-c",
-                                "import briefgen.theme as t; print(t.builtin_theme_dir())"],
+    # every module of the installed briefgen imports (trafilatura's lxml.html.clean among
+    # them), and the theme came from the wheel, not from this repository
+    probe = ("import importlib, pkgutil, briefgen, briefgen.theme as t\n"
+             "for m in pkgutil.walk_packages(briefgen.__path__, 'briefgen.'):\n"
+             "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+             "import trafilatura\n"
+             "print(t.builtin_theme_dir())\n")
+    installed = subprocess.run([str(venv / "bin" / "python"), "-c", probe],
                                capture_output=True, text=True, check=True, cwd=tmp_path,
                                env={"PATH": "/usr/bin:/bin"}).stdout.strip()
     assert installed.startswith(str(venv)) and not installed.startswith(str(REPO))
+
+
+# --- hostile input never crashes init or widens what it writes ---------------------------
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+_RECORD = st.fixed_dictionaries({"url": st.text(max_size=60) | _JSON,
+                                 "vcs_info": st.fixed_dictionaries({
+                                     "vcs": st.sampled_from(["git", "hg", "x"]) | _JSON,
+                                     "commit_id": st.just(SHA) | st.text(max_size=64)})},
+                                optional={"subdirectory": st.text(max_size=20) | _JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(record=_RECORD | _JSON)
+def test_requirement_is_one_safe_line_for_any_record(record: object) -> None:
+    line = requirement_for("1.2.3", json.dumps(record))
+    assert line == "briefgen==1.2.3" or re.fullmatch(
+        r"briefgen @ (git|hg)\+[A-Za-z0-9._~:/%+@-]+@[0-9a-f]{40}(#subdirectory=[\w.~:/%+-]+)?",
+        line), line
+
+
+@settings(max_examples=300, deadline=None)
+@given(remote=st.text(max_size=80) | st.builds("https://github.com/{}/{}".format,
+                                                st.text(max_size=20), st.text(max_size=20)))
+def test_pages_url_is_a_github_io_address_or_nothing(remote: str) -> None:
+    url = github_pages_url(remote)
+    assert url is None or re.fullmatch(r"https://[a-z0-9-]+\.github\.io/([A-Za-z0-9._-]+/)?", url)
