@@ -167,7 +167,8 @@ class Checker:
         return Brief(
             path=self.rel, slug=slug, title=" ".join(title.split()), date=date, time=stamp,
             summary=summary or auto_summary(brief_body), summary_is_auto=not summary,
-            draft=draft, lead=lead, body=brief_body, body_line=body_line, key_lines=dict(self.lines),
+            draft=draft, lead=lead, body=brief_body, body_line=body_line,
+            key_lines=dict(self.lines),
             content_hash=hashlib.sha256(raw).hexdigest(), word_count=len(brief_body.split()),
             **fields,
         )

@@ -141,7 +141,9 @@ def edit_brief(snap: Snapshot, rel: str, data: bytes) -> Edit | None:
     body = render_bodies(dataclasses.replace(graph, order=(slug,)),
                          autolink=snap.config.autolink_entities)[slug]
     old_spec = snap.pages[brief_path(slug)]
-    spec = dataclasses.replace(old_spec, view={**old_spec.view, **brief_view(brief, graph, body)})
+    thread = old_spec.view.get("thread")  # threads follow links and ranking: unchanged here
+    view = brief_view(brief, graph, body, thread=thread if isinstance(thread, dict) else None)
+    spec = dataclasses.replace(old_spec, view={**old_spec.view, **view})
     outputs, found_render = render_pages(snap.env, [spec], site_view(snap.config),
                                          snap.config.root)
     new = dataclasses.replace(
@@ -182,7 +184,7 @@ def _merged(*groups: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
 def _shape(brief: Brief) -> tuple[object, ...]:
     """What other pages and the link graph depend on, besides the card's text."""
     return (brief.path, brief.slug, brief.title, brief.date, brief.time, brief.tags,
-            brief.entities, brief.draft, brief.updates, brief.quotes,
+            brief.entities, brief.draft, brief.lead, brief.updates, brief.quotes,
             sorted(t.strip() for t in _WIKI_TARGET.findall(brief.body)))
 
 
