@@ -121,6 +121,7 @@ def test_meta_lines_have_no_stray_whitespace(browser: Any, sample_site: Path) ->
             [...p.childNodes].some(n => n.nodeType === 3 && !n.textContent.trim()))
             .map(p => p.outerHTML)""")
         assert stray == [], stray[:2]
+        assert page.locator("p.meta:empty").count() == 0, rel
         seps = page.evaluate("""() => [...document.querySelectorAll('main p.meta')].flatMap(p =>
             [...p.children].slice(1).map(e => getComputedStyle(e, '::before').content))""")
         assert seps and all("·" in s for s in seps), rel
