@@ -93,6 +93,7 @@ def plan_threads(graph: LinkGraph, *, strong: float = STRONG,
                            window_days=window_days)
     threads: list[Thread] = []
     taken: set[str] = set()
+    updated_by = {new: old for old, news in graph.follow_ups.items() for new in news}
     for members in groups:
         topics = _topics(members, graph)
         title = _title(topics, members, graph)
@@ -103,7 +104,7 @@ def plan_threads(graph: LinkGraph, *, strong: float = STRONG,
         threads.append(Thread(
             slug=slug, title=title, briefs=tuple(members),
             first=graph.briefs[members[0]].date, last=graph.briefs[members[-1]].date,
-            topics=topics, joins=_joins(members, graph)))
+            topics=topics, joins=_joins(members, graph, updated_by)))
     return tuple(threads)
 
 
@@ -134,16 +135,17 @@ def _title(topics: Sequence[str], members: Sequence[str], graph: LinkGraph) -> s
     return " and ".join(names)
 
 
-def _joins(members: Sequence[str], graph: LinkGraph) -> dict[str, tuple[str, str]]:
-    """For each brief after the first, the earlier brief of the thread it follows and how."""
+def _joins(members: Sequence[str], graph: LinkGraph,
+           updated_by: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """For each brief after the first, the earlier brief of the thread it follows and how
+    (``updated_by``: each brief's ``updates:`` target, resolved)."""
     inside = set(members)
     position = {s: i for i, s in enumerate(members)}
     joins: dict[str, tuple[str, str]] = {}
-    updated_by = {new: old for old, news in graph.follow_ups.items() if old in inside
-                  for new in news if new in inside}
     for slug in members[1:]:
-        if slug in updated_by and position[updated_by[slug]] < position[slug]:
-            joins[slug] = (updated_by[slug], "updates")
+        earlier_one = updated_by.get(slug, "")
+        if earlier_one in inside and position[earlier_one] < position[slug]:
+            joins[slug] = (earlier_one, "updates")
             continue
         earlier = [r for r in graph.related.get(slug, ()) if r.id in inside
                    and position[r.id] < position[slug]]

@@ -266,7 +266,9 @@ def _thread_summary(thread: Thread, graph: LinkGraph) -> dict[str, Any]:
             "first": thread.first.isoformat(), "first_human": human_date(thread.first),
             "since": short_date(thread.first), "last": thread.last.isoformat(),
             "last_human": human_date(thread.last), "latest": _link(newest),
-            "latest_summary": newest.summary}
+            "latest_summary": newest.summary,
+            "sources": sorted({graph.briefs[s].source.name for s in thread.briefs}
+                              - {""}, key=str.casefold)}
 
 
 def _thread_pages(threads: Sequence[Thread], graph: LinkGraph,

@@ -121,6 +121,7 @@ def test_meta_lines_have_no_stray_whitespace(browser: Any, sample_site: Path) ->
             [...p.childNodes].some(n => n.nodeType === 3 && !n.textContent.trim()))
             .map(p => p.outerHTML)""")
         assert stray == [], stray[:2]
+        assert page.locator("p.meta:empty").count() == 0, rel
         seps = page.evaluate("""() => [...document.querySelectorAll('main p.meta')].flatMap(p =>
             [...p.children].slice(1).map(e => getComputedStyle(e, '::before').content))""")
         assert seps and all("·" in s for s in seps), rel
@@ -186,3 +187,14 @@ def test_email_has_no_new_marks(sample_site: Path) -> None:
     for email in (sample_site / "editions").glob("*/email.html"):
         text = email.read_text()
         assert "seen.js" not in text and "data-brief" not in text
+
+
+def test_edition_send_on_line_has_one_separator(browser: Any, sample_site: Path) -> None:
+    page = browser.new_page()
+    page.goto((sample_site / "editions/2026-11-22/index.html").as_uri())
+    line = page.evaluate("""() => { const p = document.querySelector('.send-on');
+        return [...p.childNodes].map(n => (n.nodeType === 1 ?
+            getComputedStyle(n, '::before').content.replace(/^none$/, '') : '') +
+            n.textContent).join(''); }""")
+    assert line.replace('"', "").replace(" / ", "") == "Send it on: email version·plain text"
+    page.close()

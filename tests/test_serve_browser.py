@@ -125,10 +125,11 @@ def test_dropped_article_appears_in_the_index(browser: Any,
                                               live: tuple[Path, DevServer]) -> None:
     root, server = live
     page = _open(browser, server, "index.html")
-    assert page.locator(".card").count() == 3
+    assert page.locator("[data-brief]").count() == 3  # the lead, cards and earlier lines
     source = REPO / "content/articles/danube-barge-traffic-low-water.txt"
     shutil.copy(source, root / "content/articles" / source.name)
-    page.wait_for_function("document.querySelectorAll('.card').length === 4", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('[data-brief]').length === 4",
+                           timeout=15000)
     assert page.evaluate("window.__marker") == "still the same page"
     assert list((root / "content/briefs").glob("*danube*.md"))
     page.close()
