@@ -12,12 +12,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import FIXTURES, REPO, brief
+from linkcheck import broken_links_on_disk
 
 from briefgen.build import build, build_site
 from briefgen.config import load_config
 from briefgen.errors import BriefgenError
-from conftest import FIXTURES, REPO, brief
-from linkcheck import broken_links_on_disk
 
 GOLDEN = FIXTURES / "golden"
 

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from conftest import REPO
+
 from briefgen.build import build, build_site
 from briefgen.cache import BuildCache
 from briefgen.config import load_config
-from conftest import REPO
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import need, vnu_jar
 
 pytestmark = pytest.mark.slow
