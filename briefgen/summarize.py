@@ -52,8 +52,9 @@ _FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+\s+([A-Z][\w'’-]+)")
 _SURNAME_LEAD = re.compile(r"([A-Z][\w'’-]+)\s+(?:said|says|told|added|believes|thinks)\b")
 _CONNECTIVE_LEAD = re.compile(r"([A-Za-z]+)(?:\s+far)?,?\s+(?=\w)")
 # Where a long sentence can be cut and still say something: before a subordinate clause.
+# Not at a dash: "The US ban on trade - imposed in 1986 - ended" would lose its verb.
 _CLAUSE_BREAK = re.compile(
-    r"\s*(?:;|\s[–—-]\s|,\s+(?:which|while|since|although|though|but|as|because|despite|after)\b)"
+    r"\s*(?:;|,\s+(?:which|while|since|although|though|but|as|because|despite|after)\b)"
 )
 
 

@@ -191,3 +191,16 @@ def test_seed_brief_summary_and_key_points() -> None:
         assert any("return them to Moscow" in p for p in points)
         assert not any(p.rstrip(".").endswith(("wrote", "said")) for p in points)
         assert all(p.endswith(".") for p in points)
+
+
+def test_a_long_sentence_is_not_cut_at_a_dash_into_a_fragment() -> None:
+    paragraphs = [
+        "Libya has withdrawn its assets from American banks after twenty years, the bank said.",
+        "The move came after the ban on trade was lifted to reward the country for its pledges.",
+        "The ban on trade and economic activity with the country - imposed by the then president "
+        "in 1986 after a series of attacks that the government blamed on it - was lifted last "
+        "year after long talks between the two governments and their lawyers.",
+        "Bankers from the two countries had been working on how to unfreeze the frozen assets.",
+    ]
+    _, points = summarize("Libya withdraws assets", paragraphs, max_sentences=1)
+    assert "The ban on trade and economic activity with the country." not in points
