@@ -204,3 +204,6 @@ def test_a_long_sentence_is_not_cut_at_a_dash_into_a_fragment() -> None:
     ]
     _, points = summarize("Libya withdraws assets", paragraphs, max_sentences=1)
     assert "The ban on trade and economic activity with the country." not in points
+    from briefgen.summarize import _as_point
+
+    assert _as_point(paragraphs[2]) != "The ban on trade and economic activity with the country."
