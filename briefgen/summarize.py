@@ -251,8 +251,14 @@ def summarize(
         picked = (usable or order)[:1]
     summary = sorted(picked, key=lambda s: s.index)
     texts: list[str] = []
+    spare = max_words - sum(s.n_words for s in summary) if max_words else 1 << 30
     for s in summary:  # "According to Lopez" -> "According to Maria Lopez", once per summary
-        texts.append(_with_full_names(s.text, full_names, " ".join(texts)))
+        text = _with_full_names(s.text, full_names, " ".join(texts))
+        added = word_count(text) - s.n_words
+        if added > spare:
+            text = s.text  # the word budget holds; the name stays as the article gave it
+        spare -= word_count(text) - s.n_words
+        texts.append(text)
     return " ".join(texts), _key_points(order, summary, surnames, full_names)
 
 

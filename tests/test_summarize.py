@@ -207,3 +207,13 @@ def test_a_long_sentence_is_not_cut_at_a_dash_into_a_fragment() -> None:
     from briefgen.summarize import _as_point
 
     assert _as_point(paragraphs[2]) != "The ban on trade and economic activity with the country."
+
+
+def test_full_names_never_push_a_summary_over_its_word_budget() -> None:
+    paragraphs = [
+        "Lopez has to win a pay rise of five percent for the nurses of Leeds by the spring.",
+        "Nurses cheered the union organiser Maria Lopez at the hospital gates on Monday.",
+    ]
+    for budget in range(17, 40):
+        summary, _ = summarize("Nurses", paragraphs, max_words=budget)
+        assert word_count(summary) <= budget or len(split_sentences(summary)) == 1
