@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 from briefgen.nlp.canonical import canonical_names
+from briefgen.nlp.lexicon import STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
@@ -39,6 +40,8 @@ def _loose_kind(name: str) -> str:
         return "other"
     if any(p[:1].islower() for p in parts) or any(c.isdigit() for c in name):
         return "other"
+    if any(p.lower() in STOPWORDS for p in parts[1:]):
+        return "other"  # "Design For Life", "If You Tolerate This": titles of works
     return "organizations"
 
 
