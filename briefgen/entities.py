@@ -81,12 +81,14 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
 
 def _longer_names(names: Sequence[str]) -> dict[str, str]:
     """Name -> a longer name that ends with it ("State Department" -> "US State Department")."""
-    out: dict[str, str] = {}
+    by_tail: dict[str, list[str]] = {}
     for name in names:
-        longer = [n for n in names if n != name and n.endswith(" " + name)]
-        if longer:
-            out[name] = max(longer, key=lambda n: (len(n), n))
-    return out
+        words = name.split()
+        for k in range(1, len(words)):  # every proper word suffix of a name
+            by_tail.setdefault(" ".join(words[k:]), []).append(name)
+    return {
+        name: max(by_tail[name], key=lambda n: (len(n), n)) for name in names if name in by_tail
+    }
 
 
 def _entities(resolved: Sequence[Mention]) -> Entities:

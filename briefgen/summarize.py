@@ -27,6 +27,9 @@ _LEAD_DECAY = 1.0
 _W_TITLE = 0.2  # overlap with the headline
 _W_LENGTH = 0.2  # favours full sentences over fragments; at a 60-word cap, lower is more precise
 _LENGTH_NORM = 40
+# Centrality compares every pair of sentences; a text longer than this is no news article,
+# and its first sentences hold its gist.
+_MAX_SENTENCES = 300
 _MIN_WORDS = 6  # shorter sentences are captions, datelines or fragments
 _REDUNDANT = 0.6  # cosine above which a candidate repeats a chosen sentence
 _KEY_POINT_MAX_WORDS = 36
@@ -235,7 +238,7 @@ def summarize(
 ) -> tuple[str, tuple[str, ...]]:
     """Pick 1-3 gist sentences (in document order) and 3-5 short key points."""
     paragraphs = plain_paragraphs(paragraphs)
-    sents = _sentences(paragraphs)
+    sents = _sentences(paragraphs)[:_MAX_SENTENCES]
     if not sents:
         return "", ()
     scores = _scores(title, sents)

@@ -217,3 +217,15 @@ def test_full_names_never_push_a_summary_over_its_word_budget() -> None:
     for budget in range(17, 40):
         summary, _ = summarize("Nurses", paragraphs, max_words=budget)
         assert word_count(summary) <= budget or len(split_sentences(summary)) == 1
+
+
+def test_a_very_long_text_is_summarised_in_bounded_time() -> None:
+    import time
+
+    paragraphs = [
+        f"Report number {i} said the harbour board met the union about pay on Monday evening."
+        for i in range(3000)
+    ]
+    start = time.perf_counter()
+    summary, _ = summarize("Long", paragraphs)
+    assert summary and time.perf_counter() - start < 10
