@@ -98,10 +98,18 @@ def entity_scores(briefs: Path) -> str:
 
 def summary_scores(briefs: Path, work: Path) -> dict[str, float]:
     """Word counts of the summaries as written, and ROUGE-1 at 60 words."""
-    counts = []
+    counts, n_points, positions = [], [], []
     for path in sorted(briefs.glob("*.md")):
-        summary = _front_matter(path).get("summary") or ""
-        counts.append(len(re.findall(r"\w+", str(summary))))
+        meta = _front_matter(path)
+        counts.append(len(re.findall(r"\w+", str(meta.get("summary") or ""))))
+        points = [str(p) for p in meta.get("key_points") or []]
+        n_points.append(len(points))
+        body = path.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        for point in points:  # where the point's last words sit in the body, 0..1
+            at = body.find(point[-40:].rstrip("."))
+            if at >= 0:
+                positions.append(at / max(len(body), 1))
+    positions.sort()
     out_json = work / "summary.json"
     _run(
         [
@@ -120,6 +128,8 @@ def summary_scores(briefs: Path, work: Path) -> dict[str, float]:
         "max words": float(max(counts, default=0)),
         "over 60": float(sum(c > 60 for c in counts)),
         "over 70": float(sum(c > 70 for c in counts)),
+        "key points 3-5": sum(3 <= n <= 5 for n in n_points) / max(len(n_points), 1),
+        "key point median position": positions[len(positions) // 2] if positions else 0.0,
         "r1": float(scores["r1"]),
         "r1_p": float(scores["r1_p"]) / 100,
     }
@@ -189,6 +199,10 @@ def main() -> None:
             f"(over 60: {summ['over 60']:.0f}, over 70: {summ['over 70']:.0f}); "
             f"at 60 words ROUGE-1 F {summ['r1']:.1f}, precision {summ['r1_p']:.3f} "
             f"(target >= {TARGETS['r1_p']})"
+        )
+        print(
+            f"key points: {summ['key points 3-5']:.3f} of briefs have 3-5; median position "
+            f"in the body {summ['key point median position']:.2f}"
         )
         print("\n## tags (BBC dev, categories as the check)")
         tags = tag_scores(briefs)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 from briefgen.nlp.canonical import canonical_names
+from briefgen.nlp.lexicon import STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
@@ -39,6 +40,8 @@ def _loose_kind(name: str) -> str:
         return "other"
     if any(p[:1].islower() for p in parts) or any(c.isdigit() for c in name):
         return "other"
+    if any(p.lower() in STOPWORDS for p in parts[1:]):
+        return "other"  # "Design For Life", "If You Tolerate This": titles of works
     return "organizations"
 
 
@@ -78,12 +81,14 @@ def _resolve(mentions: Sequence[Mention]) -> list[Mention]:
 
 def _longer_names(names: Sequence[str]) -> dict[str, str]:
     """Name -> a longer name that ends with it ("State Department" -> "US State Department")."""
-    out: dict[str, str] = {}
+    by_tail: dict[str, list[str]] = {}
     for name in names:
-        longer = [n for n in names if n != name and n.endswith(" " + name)]
-        if longer:
-            out[name] = max(longer, key=lambda n: (len(n), n))
-    return out
+        words = name.split()
+        for k in range(1, len(words)):  # every proper word suffix of a name
+            by_tail.setdefault(" ".join(words[k:]), []).append(name)
+    return {
+        name: max(by_tail[name], key=lambda n: (len(n), n)) for name in names if name in by_tail
+    }
 
 
 def _entities(resolved: Sequence[Mention]) -> Entities:

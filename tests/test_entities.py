@@ -303,3 +303,48 @@ def test_quotes_inside_reported_speech_name_the_full_speaker() -> None:
     assert [q.speaker for q in quotes] == ["Hulusi Akar", "Hulusi Akar"]
     assert quotes[0].text.startswith("would not be cancelled")
     assert quotes[1].text.startswith("only to protect Turkish airspace")
+
+
+def test_names_found_without_a_cue() -> None:
+    paragraphs = [
+        "Hollywood stars Kevin Spacey and Kate Bosworth attended the premiere in London.",
+        "The band played Design For Life on BBC 6 Music before Mark Richardson spoke.",
+        "Market leader Nintendo faces Sony, while Dutchman Arnoud Okken won the race.",
+        "France Televisions will show the games, and the UK-based firm sold iTunes cards.",
+    ]
+    entities, _ = extract("Stars at premiere", paragraphs)
+    assert {"Kevin Spacey", "Kate Bosworth", "Mark Richardson", "Arnoud Okken"} <= set(
+        entities.people
+    )
+    assert {"Nintendo", "Sony", "BBC 6 Music"} <= set(entities.organizations) | set(entities.other)
+    assert "Design For Life" in entities.other  # a title with small words is a work
+    names = {name for _, name in entities.all()}
+    assert "iTunes" in names
+    assert "France Televisions" not in entities.people
+    assert not any("UK-based" in name or "Dutchman" in name for name in names)
+
+
+def test_short_forms_name_the_full_entity_once() -> None:
+    paragraphs = [
+        "Julien Laharrague and Paula Radcliffe met the Monetary Policy Committee on Monday.",
+        "The MPC said rates would stay at 4.75%, and Paula said she was pleased with that.",
+        "The line-up: J Laharrague, A Rougerie, Y Jauzion.",
+    ]
+    entities, _ = extract("Meeting", paragraphs)
+    names = {name for _, name in entities.all()}
+    assert "MPC" not in names and "Monetary Policy Committee" in names
+    assert "J Laharrague" not in names and "Paula" not in names
+    assert {"A Rougerie", "Y Jauzion"} <= set(entities.people)
+
+
+def test_extraction_is_not_quadratic_in_names() -> None:
+    import time
+
+    paragraphs = [
+        f"Anna Mc{i} said the Zorb{i} Qux{i} Group and ABC{i % 50} met Paul in Paris on Monday."
+        for i in range(3000)
+    ]
+    start = time.perf_counter()
+    entities, _ = extract("Many names", paragraphs)
+    assert time.perf_counter() - start < 15  # was over a minute with pairwise name matching
+    assert len(entities.all()) >= 3000

@@ -180,3 +180,32 @@ def test_comments_after_the_article_are_left_out() -> None:
     parts = parse_dump(text)
     assert len(parts.paragraphs) == 5
     assert not any("disgrace" in p for p in parts.paragraphs)
+
+
+def test_dump_keeps_a_closing_line_and_the_list_it_introduces() -> None:
+    story = [
+        "Couples who have been together for a long time often want to try something new on "
+        "their evenings together, but do not know where to start or what they might enjoy.",
+        "New couples want to get to know each other better and faster than small talk allows, "
+        "and a game gives them a reason to ask the questions they would not dare to ask.",
+        "Friends who meet for one night only can also use it to break the ice at a party.",
+    ]
+    dump = "\n\n".join(
+        [
+            "Home | Games | Blog | Contact",
+            "Card game for couples",
+            *story,
+            "This game will help you!",
+            "The new pack brings:",
+            "• Hundreds of new tasks that make an evening at home more interesting\n"
+            "• Dozens of tricky questions that help you know each other better\n"
+            "• Challenges that last a whole week, even after the game is over",
+            "• Facebook\n• Twitter",
+            "© 2019 Example Games. All rights reserved",
+        ]
+    )
+    body = "\n".join(parse_dump(dump).paragraphs)
+    assert "This game will help you!" in body
+    assert "The new pack brings:" in body
+    assert "- Challenges that last a whole week, even after the game is over" in body
+    assert "Twitter" not in body and "All rights reserved" not in body

@@ -191,3 +191,41 @@ def test_seed_brief_summary_and_key_points() -> None:
         assert any("return them to Moscow" in p for p in points)
         assert not any(p.rstrip(".").endswith(("wrote", "said")) for p in points)
         assert all(p.endswith(".") for p in points)
+
+
+def test_a_long_sentence_is_not_cut_at_a_dash_into_a_fragment() -> None:
+    paragraphs = [
+        "Libya has withdrawn its assets from American banks after twenty years, the bank said.",
+        "The move came after the ban on trade was lifted to reward the country for its pledges.",
+        "The ban on trade and economic activity with the country - imposed by the then president "
+        "in 1986 after a series of attacks that the government blamed on it - was lifted last "
+        "year after long talks between the two governments and their lawyers.",
+        "Bankers from the two countries had been working on how to unfreeze the frozen assets.",
+    ]
+    _, points = summarize("Libya withdraws assets", paragraphs, max_sentences=1)
+    assert "The ban on trade and economic activity with the country." not in points
+    from briefgen.summarize import _as_point
+
+    assert _as_point(paragraphs[2]) != "The ban on trade and economic activity with the country."
+
+
+def test_full_names_never_push_a_summary_over_its_word_budget() -> None:
+    paragraphs = [
+        "Lopez has to win a pay rise of five percent for the nurses of Leeds by the spring.",
+        "Nurses cheered the union organiser Maria Lopez at the hospital gates on Monday.",
+    ]
+    for budget in range(17, 40):
+        summary, _ = summarize("Nurses", paragraphs, max_words=budget)
+        assert word_count(summary) <= budget or len(split_sentences(summary)) == 1
+
+
+def test_a_very_long_text_is_summarised_in_bounded_time() -> None:
+    import time
+
+    paragraphs = [
+        f"Report number {i} said the harbour board met the union about pay on Monday evening."
+        for i in range(3000)
+    ]
+    start = time.perf_counter()
+    summary, _ = summarize("Long", paragraphs)
+    assert summary and time.perf_counter() - start < 10

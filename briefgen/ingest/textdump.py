@@ -32,6 +32,7 @@ _COMMENT_FACTOR = 0.3  # how much a comment counts next to the article
 _WIDE_GAP = 8  # non-prose lines between two runs of prose that may separate two stories
 _RELATED = 0.25  # share of a run's words found in the article for it to count as the article
 _OPEN_QUOTES = "“«„"
+_LIST_ITEM_WORDS = 4  # shorter bulleted lines are menu entries
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,9 +226,9 @@ def parse_dump(text: str) -> DumpParts:
     clean = title_at == 0 and not any(line.junk or is_wall(line.text) for line in lines)
     if clean:
         start, end = 1, len(lines)
-    # A list introduced by the last paragraph ("Tour dates:") belongs to it.
-    while end < len(lines) and listed[end]:
-        end += 1
+    # A list introduced by the last paragraph ("Tour dates:") belongs to it, and so does a
+    # closing run of short sentences and introduced lists ("This game will help you!").
+    end = _tail_end(lines, listed, end)
     section = _find_section(lines[: max(title_at, 0) or start])
     author, date = "", None
     for line in lines[max(title_at, 0) : start + 3]:
@@ -239,6 +240,41 @@ def parse_dump(text: str) -> DumpParts:
     keep = _keep_flags(lines, prose, listed, seen, start, end, title_at, clean, body_words, fw)
     paragraphs = _join_paragraphs([lines[i].text for i in range(start, end)], keep)
     return DumpParts(title=title, section=section, author=author, date=date, paragraphs=paragraphs)
+
+
+def _tail_end(lines: Sequence[Line], listed: Sequence[bool], end: int) -> int:
+    """The window's end moved past lists and short sentences that close the article: a run of
+    short sentences counts only when a line ending with a colon and its bulleted list follow."""
+    probe = end
+    while probe < len(lines):
+        line = lines[probe]
+        if listed[probe]:
+            probe += 1
+            end = probe
+            continue
+        if line.junk or line.bullet or is_wall(line.text) or is_meta_line(line.text):
+            break
+        if _introduces(line.text) and _list_after(lines, probe + 1):
+            probe = end = _list_after(lines, probe + 1)
+            continue
+        if not (2 <= line.size <= 12 and line.ends and line.function_share > 0):
+            break
+        probe += 1
+    return end
+
+
+def _list_after(lines: Sequence[Line], i: int) -> int:
+    """End of a run of bulleted items of several words starting at ``i`` (0 when none)."""
+    j = i
+    while (
+        j < len(lines)
+        and lines[j].bullet
+        and lines[j].size >= _LIST_ITEM_WORDS
+        and not lines[j].junk
+        and (j == i or lines[j].joined)
+    ):
+        j += 1
+    return j if j - i >= 2 else 0
 
 
 def _keep_flags(
@@ -256,6 +292,7 @@ def _keep_flags(
     """For each line of the body window: does it belong to the article?"""
     title = lines[title_at].text if title_at >= 0 else ""
     flags: list[bool] = []
+    in_list = False
     for i in range(start, end):
         line = lines[i]
         keep = prose[i] or _keep_short(lines, i, prose, body_words, fw, title)
@@ -263,6 +300,15 @@ def _keep_flags(
             # Keep standfirsts, subheads, lists and tables; drop only what looks like the
             # headline of another story dropped between two paragraphs.
             keep = not _foreign_headline(lines, prose, i, body_words, fw)
+        if not keep and _introduces(line.text) and _list_after(lines, i + 1):
+            keep = not line.junk  # "Dare to Play 3:" heads the list after it
+        item = line.bullet and line.size >= _LIST_ITEM_WORDS and not line.junk
+        introduced = (
+            item and i > start and flags[-1] and (in_list or _introduces(lines[i - 1].text))
+        )
+        in_list = bool(introduced)
+        if not keep and introduced:
+            keep = True  # an item of a list that a kept line ending with a colon introduced
         if not keep and i > start and flags[-1]:
             keep = listed[i] or (
                 line.joined and not line.junk and _continues(lines[i - 1].text, line.text)

@@ -14,7 +14,7 @@ from importlib import resources
 # Given names that are far more often something else at the start of a capitalised run.
 _NOT_GIVEN = frozenset(
     """
-    Will May Mark Bill Grant Rich Hope Faith Summer Winter Royal Major General Pop Star Rock
+    May Grant Rich Hope Faith Summer Winter Royal Major General Pop Star Rock France
     Page Paris Chelsea Jersey Georgia Jordan Israel China India Victoria Lincoln Washington
     Abbey Park Street Bay Sky Sun Jack Union Wall Young New Old Best Golden Silver Golden Art
     Ray Sea River Liberty Justice Grace Joy Glory Ocean Rose Iris Jade Ruby Amber Crystal

@@ -12,6 +12,7 @@ from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONTEXT_OPENERS, GENERIC_WORDS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.namewords import (
     CALENDAR,
+    DEMONYM_NOUNS,
     DEMONYMS,
     EVENT_HEADS,
     EVENT_TAILS,
@@ -104,8 +105,11 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             and last not in CALENDAR
             and unit not in _UNITS
             and not gazetteer.lookup(last)
+            and not (j - i == 1 and tokens[i].initial)  # "Meanwhile 70 Hong Kong stars"
         ):
             j += 1  # "Halo 2", "Nikkei 225", "BBC Radio 4", "Terrorism Act 2000"
+            while j < n and _is_cap(tokens[j].text) and not tokens[j].initial:
+                j += 1  # "BBC 6 Music", "Super Mario 64 DS"
         elif j < n and tokens[j].text in EVENT_TAILS and not _is_possessive(last):
             j += 1  # "Iraq war", "Asian tsunami": the event, not the place
         out.append((i, j))
@@ -243,8 +247,9 @@ def _classify_rest(ctx: _Context, toks: Sequence[Token], i: int) -> list[Mention
             if k > prev:
                 out.extend(_classify_rest(ctx, toks[prev:k], i + prev))
             prev = k + 1
-        if ands or any(m.kind in ("people", "organizations", "places", "other") for m in out):
-            return out
+        resolved = any(m.kind in ("people", "organizations", "places", "other") for m in out)
+        if ands or resolved or any(toks[k].text not in ("the", "of") for k in cuts):
+            return out  # "Design For Life on BBC 6 Music": two names
         # "Beyond the Sea", "Mack the Knife": a title with small words is one name
     return _unknown(ctx, toks)
 
@@ -258,6 +263,8 @@ def _unknown(ctx: _Context, toks: Sequence[Token]) -> list[Mention]:
         toks.pop()  # "Tory MP", "Lord Chancellor Lord"
     if len(toks) >= 2 and toks[0].text == "The" and _bare(toks[1].text) in _DESCRIPTIVE:
         toks.pop(0)  # "The American Red Cross"
+    while len(toks) >= 3 and toks[0].text in DEMONYM_NOUNS:
+        toks.pop(0)  # "Dutchman Arnoud Okken"
     if len(toks) >= 2 and _bare(toks[0].text) in ROLE_WORDS:
         rest = toks[1:]
         if all(_name_like(t.text, ctx.lower_words) for t in rest) and len(rest) <= 3:
@@ -290,6 +297,7 @@ def _unknown_kind(ctx: _Context, toks: Sequence[Token]) -> str:
     if (
         2 <= len(toks) <= 4
         and is_given_name(first)
+        and not gazetteer.lookup(first)  # "France Televisions"
         and all(_name_like(t.text, ctx.lower_words) or t.text in NAME_PARTICLES for t in toks)
     ):
         return "people"

@@ -91,6 +91,8 @@ DEMONYMS = _words(
     East North South
     """
 )
+# Nationality nouns that stand before a name like a title ("Dutchman Arnoud Okken").
+DEMONYM_NOUNS = _words("Dutchman Frenchman Englishman Scotsman Welshman Irishman Briton")
 # Upper-case abbreviations that are common nouns rather than named things.
 PLAIN_ACRONYMS = _words(
     """
