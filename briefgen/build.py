@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import jinja2
+
 from briefgen import feeds, search
 from briefgen.cache import (
     BuildCache,
@@ -169,7 +171,7 @@ class MemorySink:
     def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
               root: Path, fingerprints: Mapping[str, str], workers: int,
               check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
-        env = make_env(theme)
+        env = _env_for(theme, fingerprints)
         problems: dict[tuple[str, int, str], Diagnostic] = {}
         record: Record = {}
         step = self.chunk or max(1, len(pages))
@@ -338,6 +340,19 @@ def _kept(related: Mapping[str, tuple[Related, ...]],
     kept = {slug: tuple(r for r in related.get(slug, ()) if r.id in graph.briefs)
             for slug in graph.order}
     return lambda: kept
+
+
+_ENVS: dict[str, jinja2.Environment] = {}  # theme folders and template prints -> env, last
+
+
+def _env_for(theme: Theme, prints: Mapping[str, str]) -> jinja2.Environment:
+    """A Jinja environment for ``theme``, kept while its templates are unchanged: compiling
+    the templates again on every dev-server rebuild cost more than rendering the edit."""
+    key = digest(repr(theme), *(f"{k}\0{v}" for k, v in sorted(prints.items())))
+    if key not in _ENVS:
+        _ENVS.clear()
+        _ENVS[key] = make_env(theme)
+    return _ENVS[key]
 
 
 _PRINTS: dict[str, dict[str, str]] = {}  # template files' stamps -> fingerprints, last only
