@@ -167,7 +167,9 @@ def render_body(
         "resolve_md": resolve_md,
     }
     raw = md.render(body, env)
-    return sanitize(raw)
+    # Code blocks are shown but not searched: Pagefind skips elements marked this way (the
+    # attribute is added after sanitising, which allows no attributes on <pre>).
+    return sanitize(raw).replace("<pre>", "<pre data-pagefind-ignore>")
 
 
 def sanitize(html: str) -> str:
