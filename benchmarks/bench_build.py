@@ -1,12 +1,15 @@
 """Build speed at scale: briefgen against Hugo on the same synthetic content, in one run.
 
-Usage: python benchmarks/bench_build.py [--sizes 1000 4000 10000] [--no-hugo] [--repeat 1]
+Usage: python benchmarks/bench_build.py [--sizes 1000 4000 10000] [--no-hugo]
+       [--content synthetic news]
 
 For each N it measures, for briefgen: cold build (no .briefgen cache, no site/), no-change
 rebuild, rebuild after editing one brief, rebuild after editing one template, peak memory;
 and Hugo's cold build, rebuild after an edit, and peak memory on the same briefs with
 comparable templates (a page per brief, a paginated index, tag pages). It prints a table
-with briefgen/Hugo ratios so the figures hold on a noisy machine.
+with briefgen/Hugo ratios so the figures hold on a noisy machine, one table per kind of
+content (see synth.py: ``synthetic`` topic vocabulary, ``news`` prose drawn from real news
+word frequencies and lengths).
 Needs /usr/bin/time (Debian package `time`) and, for the comparison, Debian's `hugo`.
 """
 
@@ -86,9 +89,9 @@ def edit_one(folder: Path, marker: str) -> None:
     path.write_text(path.read_text() + f"\nEdited {marker}.\n")
 
 
-def measure(n: int, work: Path, with_hugo: bool) -> dict[str, float]:
-    """All figures for one size."""
-    site = generate(work / f"bg-{n}", n)
+def measure(n: int, work: Path, with_hugo: bool, kind: str = "synthetic") -> dict[str, float]:
+    """All figures for one size and kind of content."""
+    site = generate(work / f"bg-{kind}-{n}", n, kind=kind)
     cmd = [sys.executable, "-m", "briefgen", "build", "-C", str(site)]
     row: dict[str, float] = {}
     row["cold"], row["mem"] = timed(cmd)
@@ -101,7 +104,7 @@ def measure(n: int, work: Path, with_hugo: bool) -> dict[str, float]:
                                     "{% block title %}Tag {{ page.name }}{% endblock %}")
     row["template"], _ = timed(cmd)
     if with_hugo:
-        hugo = hugo_site(site, work / f"hugo-{n}")
+        hugo = hugo_site(site, work / f"hugo-{kind}-{n}")
         hcmd = ["hugo", "--quiet", "-s", str(hugo), "-d", str(hugo / "public")]
         row["hugo_cold"], row["hugo_mem"] = timed(hcmd)
         edit_one(hugo / "content" / "posts", "once")
@@ -114,10 +117,19 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 10000])
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--content", nargs="+", choices=("synthetic", "news"),
+                        default=["synthetic", "news"])
     args = parser.parse_args()
     with_hugo = not args.no_hugo and shutil.which("hugo") is not None
-    with tempfile.TemporaryDirectory(prefix="bg-bench-") as tmp:
-        rows = {n: measure(n, Path(tmp), with_hugo) for n in args.sizes}
+    for kind in args.content:
+        with tempfile.TemporaryDirectory(prefix="bg-bench-") as tmp:
+            rows = {n: measure(n, Path(tmp), with_hugo, kind) for n in args.sizes}
+        print(f"\n{kind} content\n")
+        table(rows, with_hugo)
+
+
+def table(rows: dict[int, dict[str, float]], with_hugo: bool) -> None:
+    """Print one Markdown table of the figures."""
     print("| N | cold s | no-change s | one edit s | template edit s | peak MB |"
           + (" Hugo cold s | Hugo edit s | Hugo MB | cold ratio | edit ratio | mem ratio |"
              if with_hugo else ""))

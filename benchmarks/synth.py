@@ -1,16 +1,32 @@
-"""Generate realistic synthetic digest sites: N briefs of 400-700 words over months.
+"""Generate synthetic digest sites: N briefs over months, of one of two kinds.
 
-Usage: python benchmarks/synth.py DEST N [--seed S]
-Words come from a made-up vocabulary, so nothing is copied from anywhere; topics give the
-briefs shared vocabulary, tags and entities so related ranking and entity pages are realistic.
+Usage: python benchmarks/synth.py DEST N [--seed S] [--kind synthetic|news] [--corpus DIR]
+       [--words 520]
+
+``synthetic`` (the default): 400-700 words from a made-up vocabulary; topics give the briefs
+shared vocabulary, tags and entities so related ranking and entity pages are realistic.
+``news``: prose shaped like real news. Word frequencies and article lengths are read at run
+time from the BBC News Summary development articles (``--corpus``, by default
+``../shared/corpora/bbc-news-summary`` beside the repository). Each brief draws its length
+from the real lengths (scaled to a mean of ``--words``) and its words from the real
+frequencies (a Zipf-shaped vocabulary of tens of thousands of words). No text is copied:
+words are drawn one by one. These briefs carry tags but no front-matter entities.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
+import itertools
 import random
+import re
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc-news-summary"
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*%?")
 
 _SYLLABLES = ("ka", "lo", "mi", "ren", "sa", "tor", "vel", "du", "ni", "pra", "gos", "le",
               "mar", "ti", "zon", "bra", "ci", "fen", "ho", "jul")
@@ -80,16 +96,108 @@ def brief_text(rng: random.Random, topics: list[dict[str, list[str]]], index: in
     return f"{day.isoformat()}-brief-{index:05d}.md", "\n".join(front) + body + "\n"
 
 
-def generate(dest: Path, count: int, seed: int = 7) -> Path:
-    """Write ``count`` briefs into ``dest/content/briefs``; return ``dest``."""
+@dataclass(frozen=True, slots=True)
+class NewsModel:
+    """Word frequencies and article lengths of a real news corpus."""
+
+    words: tuple[str, ...]  # most frequent first
+    cumulative: tuple[int, ...]  # running totals of the counts, for weighted draws
+    lengths: tuple[int, ...]  # words per article body
+    tags: tuple[str, ...]  # mid-frequency lowercase words, used as tags
+
+    @property
+    def mean_length(self) -> float:
+        """Mean words per article."""
+        return sum(self.lengths) / len(self.lengths)
+
+    def draw(self, rng: random.Random, n: int) -> list[str]:
+        """``n`` words drawn independently with the corpus frequencies."""
+        total = self.cumulative[-1]
+        return [self.words[bisect.bisect_right(self.cumulative, rng.randrange(total))]
+                for _ in range(n)]
+
+
+def news_model(corpus: Path = DEFAULT_CORPUS) -> NewsModel:
+    """Read the corpus's articles (``News Articles/<category>/*.txt``) into a NewsModel."""
+    counts: Counter[str] = Counter()
+    lengths: list[int] = []
+    for path in sorted(corpus.glob("News Articles/*/*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        body = text.split("\n", 1)[1] if "\n" in text else text  # the first line is the title
+        tokens = _TOKEN.findall(body)
+        if tokens:
+            counts.update(tokens)
+            lengths.append(len(tokens))
+    if not counts:
+        raise SystemExit(f"no articles under {corpus}/News Articles; pass --corpus")
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = tuple(w for w, _ in ranked)
+    tags = tuple(w for w in words[300:3000] if w.islower() and len(w) > 4)[:400]
+    return NewsModel(words=words, cumulative=tuple(itertools.accumulate(c for _, c in ranked)),
+                     lengths=tuple(lengths), tags=tags)
+
+
+def _sentence(words: list[str]) -> str:
+    """Words joined, the first letter raised (names keep their capitals)."""
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def news_brief_text(rng: random.Random, model: NewsModel, index: int,
+                    start: dt.date, mean_words: int = 520) -> tuple[str, str]:
+    """(file name, text) of one brief of news-like prose."""
+    day = start + dt.timedelta(days=rng.randrange(180))
+    title = _sentence(model.draw(rng, rng.randint(5, 9))) + f" {index}"
+    # The real length distribution's shape, scaled to the mean the benchmark asks for.
+    target = round(rng.choice(model.lengths) * mean_words / model.mean_length)
+    paragraphs = []
+    written = 0
+    while written < target:
+        sentences = []
+        for _ in range(rng.randint(1, 3)):  # news paragraphs are short
+            n = rng.randint(12, 30)
+            sentences.append(_sentence(model.draw(rng, n)) + ".")
+            written += n
+        paragraphs.append(" ".join(sentences))
+    summary = paragraphs[0].split(". ")[0].rstrip(".").replace('"', "'") + "."
+    front = [
+        "---",
+        f"title: {_quoted(title)}",
+        f"date: {day.isoformat()}",
+        f"summary: {_quoted(summary)}",
+        f"tags: [{', '.join(rng.sample(model.tags, 2))}]",
+        "section: News Desk",
+        "author: Bench Writer",
+        f"source: {{name: Example Wire, url: 'https://example.com/n/{index}'}}",
+        "---",
+        "",
+    ]
+    body = "\n\n".join(paragraphs)
+    return f"{day.isoformat()}-news-{index:05d}.md", "\n".join(front) + body + "\n"
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def generate(dest: Path, count: int, seed: int = 7, kind: str = "synthetic",
+             corpus: Path = DEFAULT_CORPUS, mean_words: int = 520) -> Path:
+    """Write ``count`` briefs of ``kind`` into ``dest/content/briefs``; return ``dest``."""
     rng = random.Random(seed)
-    topics = make_topics(rng)
     folder = dest / "content" / "briefs"
     folder.mkdir(parents=True, exist_ok=True)
     start = dt.date(2026, 1, 1)
-    for index in range(count):
-        name, text = brief_text(rng, topics, index, start)
-        (folder / name).write_text(text, encoding="utf-8")
+    if kind == "news":
+        model = news_model(corpus)
+        for index in range(count):
+            name, text = news_brief_text(rng, model, index, start, mean_words)
+            (folder / name).write_text(text, encoding="utf-8")
+    else:
+        topics = make_topics(rng)
+        for index in range(count):
+            name, text = brief_text(rng, topics, index, start)
+            (folder / name).write_text(text, encoding="utf-8")
     # No search index: the Hugo side of the comparison has none either.
     (dest / "briefgen.yaml").write_text(
         "title: Synthetic Digest\nitems_per_page: 20\nsearch: false\n")
@@ -101,8 +209,11 @@ def main() -> None:
     parser.add_argument("dest", type=Path)
     parser.add_argument("count", type=int)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--kind", choices=("synthetic", "news"), default="synthetic")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--words", type=int, default=520, help="mean words a news brief")
     args = parser.parse_args()
-    generate(args.dest, args.count, args.seed)
+    generate(args.dest, args.count, args.seed, args.kind, args.corpus, args.words)
 
 
 if __name__ == "__main__":

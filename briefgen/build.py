@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import jinja2
+
 from briefgen import feeds, search
 from briefgen.cache import (
     BuildCache,
@@ -145,7 +147,7 @@ def other_outputs(config: Config, gathered: Gathered) -> list[OutputFile]:
     """Everything but the rendered pages: theme assets, feeds, index.json, sitemap, extras."""
     return (static_files(gathered.theme.static_dirs(), gathered.theme.allowed())
             + gathered.feeds
-            + _extras(config, gathered.graph))
+            + extras(config, gathered.graph))
 
 
 Record = dict[str, tuple[str, int]]  # output path -> (hash of its inputs, size)
@@ -178,7 +180,7 @@ class MemorySink:
     def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
               root: Path, fingerprints: Mapping[str, str], workers: int,
               check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
-        env = make_env(theme)
+        env = env_for(theme, fingerprints)
         problems: dict[tuple[str, int, str], Diagnostic] = {}
         record: Record = {}
         step = self.chunk or max(1, len(pages))
@@ -257,7 +259,7 @@ def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
     check()
     before_render()
     record, found = sink.pages(done.theme, done.pages, site_view(config), config.root,
-                               _fingerprints(done.theme, memo), workers, check)
+                               fingerprints(done.theme), workers, check)
     problems += found
     record.update(sink.files(others, workers))
     return Run(gathered=done, record=record, rendered=True,
@@ -357,10 +359,23 @@ def _kept(related: Mapping[str, tuple[Related, ...]],
     return lambda: kept
 
 
+_ENVS: dict[str, jinja2.Environment] = {}  # theme folders and template prints -> env, last
+
+
+def env_for(theme: Theme, prints: Mapping[str, str]) -> jinja2.Environment:
+    """A Jinja environment for ``theme``, kept while its templates are unchanged: compiling
+    the templates again on every dev-server rebuild cost more than rendering the edit."""
+    key = digest(repr(theme), *(f"{k}\0{v}" for k, v in sorted(prints.items())))
+    if key not in _ENVS:
+        _ENVS.clear()
+        _ENVS[key] = make_env(theme)
+    return _ENVS[key]
+
+
 _PRINTS: dict[str, dict[str, str]] = {}  # template files' stamps -> fingerprints, last only
 
 
-def _fingerprints(theme: Theme, memo: BuildCache) -> dict[str, str]:
+def fingerprints(theme: Theme) -> dict[str, str]:
     """``template_fingerprints``, parsed again only when a template file changed (size or
     time): parsing every template cost a dev-server rebuild a third of a second."""
     files = theme.template_files()
@@ -435,22 +450,16 @@ def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[O
     return list(files.values())
 
 
-def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
-           memo: Memo | None = None) -> list[OutputFile]:
-    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
-    rendered: dict[str, feeds.Entry] = {}
+FeedPlan = tuple[str, str, str, str, tuple[str, ...], int]  # path, page, titles, briefs, limit
 
-    def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
-        for slug in slugs[:limit]:
-            if slug not in rendered:  # a brief sits in many feeds; render its entry once
-                rendered[slug] = _entry(graph.briefs[slug], bodies[slug], config.site_url, memo)
-        return [rendered[s] for s in slugs[:limit]]
 
+def feed_plans(config: Config, graph: LinkGraph) -> list[FeedPlan]:
+    """The digest's feed, and one per tag and entity with enough briefs."""
     # Topic feeds carry fewer entries than the main feed, and summaries rather than whole
     # briefs: there are thousands of them in a large digest (Hugo's feeds carry summaries too).
     topic_limit = min(config.feed_items, 20)
-    plans = [("feed.xml", "index.html", config.title, config.description, graph.order,
-              config.feed_items)]
+    plans: list[FeedPlan] = [("feed.xml", "index.html", config.title, config.description,
+                              graph.order, config.feed_items)]
     least = config.feed_min_briefs
     for tag in graph.tags.values():
         if feeds.topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), least):
@@ -462,6 +471,20 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
             plans.append((f"entities/{info.key}.xml", entity_path(info.key),
                           f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
                           info.briefs, topic_limit))
+    return plans
+
+
+def feed_files(config: Config, graph: LinkGraph, bodies: Mapping[str, str],
+               plans: Sequence[FeedPlan], memo: Memo | None = None) -> list[OutputFile]:
+    """Each planned feed in Atom and JSON Feed."""
+    rendered: dict[str, feeds.Entry] = {}
+
+    def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
+        for slug in slugs[:limit]:
+            if slug not in rendered:  # a brief sits in many feeds; render its entry once
+                rendered[slug] = _entry(graph.briefs[slug], bodies[slug], config.site_url, memo)
+        return [rendered[s] for s in slugs[:limit]]
+
     out: list[OutputFile] = []
     for path, page, title, subtitle, slugs, limit in plans:
         meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
@@ -473,6 +496,12 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
         out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
                               data=feeds.json_feed(meta, items, full=full), source=page))
     return out
+
+
+def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
+           memo: Memo | None = None) -> list[OutputFile]:
+    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
+    return feed_files(config, graph, bodies, feed_plans(config, graph), memo)
 
 
 def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.Entry:
@@ -492,7 +521,8 @@ def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.E
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(feeds.Entry))
 
 
-def _extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
+def extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
+    """Files made from the link graph alone: index.json, sitemaps, robots.txt, CNAME."""
     out = [OutputFile(path=".nojekyll", data=b"", source="briefgen"),
            OutputFile(path="index.json", data=_index_json(graph), source="briefgen")]
     if config.cname:

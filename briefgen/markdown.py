@@ -50,7 +50,7 @@ class BodyFacts:
     """What a brief body says, read from its markdown-it token stream (never from code)."""
 
     wikilinks: tuple[tuple[str, int, int], ...]  # (target, file line, col) in reading order
-    paragraphs: tuple[str, ...]  # plain text of top-level prose paragraphs, for summaries
+    paragraphs: tuple[str, ...]  # plain text of the first top-level prose paragraphs
     words: int  # words of prose, headings and list items; code and raw HTML not counted
 
 
@@ -61,17 +61,26 @@ def shared_markdown() -> MarkdownIt:
     return _md[0]
 
 
-def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None) -> BodyFacts:
-    """Parse ``body`` once and read its wikilinks (with file positions), prose and word count.
+def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None, *,
+               prose_words: int = 0) -> BodyFacts:
+    """Parse ``body`` and read its wikilinks (with file positions), prose and word count.
 
-    ``body_line`` is the file line of the body's first line. The same parser and plugins
-    render the HTML, so a ``[[link]]`` in code is text here exactly as it is on the page.
+    ``body_line`` is the file line of the body's first line. The parser and plugins are the
+    ones that render the HTML, so a ``[[link]]`` in code is text here as it is on the page.
+    The block level is parsed whole (code and raw HTML blocks are told apart there); the
+    inline level, most of the cost, only where it is read: blocks holding ``[[``, and the
+    first prose paragraphs up to ``prose_words`` words (0: none) for an automatic summary.
+    Words are counted in the source of the prose blocks (``[a](url)`` counts as one word,
+    as on the page).
     """
-    tokens = (md or shared_markdown()).parse(body, {})
+    md = md or shared_markdown()
+    env: dict[str, Any] = {}
+    tokens: list[Token] = []
+    md.block.parse(body, md, env, tokens)
     lines = body.split("\n")
     links: list[tuple[str, int, int]] = []
     paragraphs: list[str] = []
-    words = 0
+    words = prose = 0
     in_list = 0
     in_paragraph = False
     for token in tokens:
@@ -83,12 +92,19 @@ def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None) -> B
             in_paragraph = True
         elif token.type == "paragraph_close":
             in_paragraph = False
-        if token.type != "inline":  # code and HTML blocks have no inline children: skipped
+        if token.type != "inline":  # code and HTML blocks have no inline content: skipped
             continue
-        text = _plain(token.children or ())
-        words += len(text.split())
-        if in_paragraph and not in_list and text.strip():
-            paragraphs.append(" ".join(text.split()))
+        words += len(token.content.split())
+        wanted = prose < prose_words and in_paragraph and not in_list
+        if not wanted and "[[" not in token.content:
+            continue
+        token.children = []
+        md.inline.parse(token.content, md, env, token.children)
+        if wanted:
+            text = " ".join(_plain(token.children).split())
+            if text:
+                paragraphs.append(text)
+                prose += len(text.split())
         if "[[" in token.content:
             links.extend(_positions(token, lines, body_line))
     return BodyFacts(wikilinks=tuple(links), paragraphs=tuple(paragraphs), words=words)
@@ -151,7 +167,9 @@ def render_body(
         "resolve_md": resolve_md,
     }
     raw = md.render(body, env)
-    return sanitize(raw)
+    # Code blocks are shown but not searched: Pagefind skips elements marked this way (the
+    # attribute is added after sanitising, which allows no attributes on <pre>).
+    return sanitize(raw).replace("<pre>", "<pre data-pagefind-ignore>")
 
 
 def sanitize(html: str) -> str:

@@ -33,7 +33,7 @@ def auto_summary(body: str, *, max_words: int = 50, facts: BodyFacts | None = No
     Sentences come from prose paragraphs of the parsed body (``facts``, parsed here when not
     given): never from code, raw HTML, headings, lists or tables.
     """
-    facts = facts if facts is not None else body_facts(body)
+    facts = facts if facts is not None else body_facts(body, prose_words=2 * max_words)
     words: list[str] = []
     for para in facts.paragraphs:
         for sentence in _SENTENCE_END.split(para[:_SUMMARY_SCAN]):
@@ -181,7 +181,9 @@ class Checker:
             lead = False
         brief_body = body.strip("\n")
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
-        facts = body_facts(brief_body, body_line)  # the one parse: links, prose, word count
+        # The body's token stream: wikilinks, word count, and the prose an automatic summary
+        # needs (parsed only when the front matter has no summary).
+        facts = body_facts(brief_body, body_line, prose_words=0 if summary else 100)
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),

@@ -61,3 +61,8 @@ def test_raw_html_and_unsafe_urls_are_removed() -> None:
     for bad in ("<script", "onerror", 'href="javascript:', "data:text", "<iframe", "<style"):
         assert bad not in html
     assert "<b>ok</b>" in html
+
+
+def test_code_blocks_are_kept_out_of_the_search_index() -> None:
+    html = render_body(make_markdown(), "Prose.\n\n    indented code\n\n```\nfenced\n```\n")
+    assert html.count("<pre data-pagefind-ignore>") == 2 and "<p>Prose.</p>" in html

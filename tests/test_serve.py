@@ -273,6 +273,47 @@ def test_memoised_full_build_matches_build_site(make_site: Callable[..., Path]) 
         {o.path: o.data for o in build_site(config).outputs}
 
 
+def test_body_edit_applied_by_what_pages_read_equals_the_engine(
+    make_site: Callable[..., Path],
+) -> None:
+    """A body edit re-makes only the brief's page and the feeds holding it, and matches the
+    engine's whole run; edits that reach other pages are left to the whole run."""
+    from briefgen import delta
+
+    root = make_site(_files(4))
+    config = load_config(root)
+    snap = full_build(config)
+    rel = "content/briefs/2026-11-12-b2.md"
+    path = root / rel
+    text = path.read_text().replace("title:", "summary: Its own summary\ntitle:")
+    path.write_text(text)
+    snap = full_build(config, snap)
+    for n, changed in enumerate(("\nOne more sentence.\n", "\nAnd [[b1]] again.\n")):
+        path.write_text(text + changed)
+        if n == 1:  # a new wikilink changes the link graph: a whole run
+            assert delta.apply_edits(config, snap.cache, snap.state, [rel]) is None
+            continue
+        applied = delta.apply_edits(config, snap.cache, snap.state, [rel])
+        assert applied is not None
+        state, changed_paths = applied
+        assert {"briefs/b2.html", "feed.xml", "feed.json"} <= set(changed_paths)
+        assert b"One more sentence" in state.files["briefs/b2.html"].data
+        # The same as the engine's whole run with the same (earlier) related ranking ...
+        whole = full_build(config, snap, quick=True)
+        assert {p: o.data for p, o in state.files.items()} == \
+            {p: o.data for p, o in whole.files.items()}
+        # ... and once ranked again, the same as a cold build.
+        again = full_build(config, full_build(config, snap, quick=True, edited=[rel]))
+        assert {p: o.data for p, o in again.files.items()} == \
+            {o.path: o.data for o in build_site(config).outputs}
+    for changed in (text.replace("Brief number 2", "A better title"),
+                    text.replace("Its own summary", "Another summary"),
+                    text.replace("[alpha, beta]", "[alpha]")):
+        path.write_text(changed)
+        assert delta.apply_edits(config, snap.cache, snap.state, [rel]) is None
+    assert delta.apply_edits(config, snap.cache, snap.state, ["content/briefs/new.md"]) is None
+
+
 def test_template_edit_re_renders_only_pages_using_it(make_site: Callable[..., Path]) -> None:
     from briefgen.theme import builtin_theme_dir
 

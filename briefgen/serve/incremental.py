@@ -4,16 +4,19 @@
 between rebuilds so an edit redoes only the work whose inputs changed: the edited file is
 parsed again, its body rendered again, and only pages whose view data changed are rendered.
 With ``quick``, the related-brief ranking of the previous snapshot is reused, so an edit is
-shown at once; the dev server runs a full rebuild when typing pauses.
+shown at once, and edited briefs are first applied by recorded reads (``delta``): only the
+pages that showed them are planned and rendered again. The dev server runs a full rebuild
+when typing pauses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen import build as build_mod
+from briefgen import delta
 from briefgen.cache import BuildCache
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
@@ -37,6 +40,7 @@ class Snapshot:
     graph: LinkGraph
     files: Mapping[str, OutputFile]
     diagnostics: tuple[Diagnostic, ...]
+    state: delta.State
     quick: bool = False  # related briefs were taken from an earlier snapshot
 
     @property
@@ -56,13 +60,22 @@ def full_build(
     cache: BuildCache | None = None,
     check: Callable[[], None] = _never,
     quick: bool = False,
+    edited: Sequence[str] = (),
 ) -> Snapshot:
     """Run the engine into memory, reusing the memos of ``previous``.
 
     ``check`` is called between steps and may raise ``Cancelled`` to abandon the build.
-    ``quick`` (with a ``previous``) reuses its related-brief ranking instead of ranking again.
+    ``quick`` (with a ``previous``) reuses its related-brief ranking instead of ranking again
+    and, when only the brief files ``edited`` changed, applies them by recorded reads.
     """
     memo = cache or (previous.cache if previous is not None else BuildCache())
+    if quick and previous is not None and edited:
+        applied = delta.apply_edits(config, memo, previous.state, edited)
+        if applied is not None:
+            state, _ = applied
+            return Snapshot(config=config, cache=memo, slug_of=previous.slug_of,
+                            graph=state.graph, files=state.files,
+                            diagnostics=state.diagnostics, state=state, quick=True)
     related = previous.graph.related if quick and previous is not None else None
     sink = build_mod.MemorySink(memo=memo, chunk=_CHUNK)
     # Workers stay off because this process has threads (forking it is unsafe), and work
@@ -73,10 +86,11 @@ def full_build(
         kind.compact()  # in memory for hours: keep only what this build used
         kind.used = set()
     graph = done.gathered.graph
+    files = dict(sink.files_out)
     return Snapshot(
         config=config, cache=memo, slug_of={b.path: b.slug for b in graph.briefs.values()},
-        graph=graph, files=dict(sink.files_out), diagnostics=done.diagnostics,
-        quick=related is not None,
+        graph=graph, files=files, diagnostics=done.diagnostics,
+        state=delta.state_of(done, files), quick=related is not None,
     )
 
 

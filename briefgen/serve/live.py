@@ -36,6 +36,7 @@ class _Request:
     config: bool = False
     follow: str = ""
     quick: bool = False  # only brief files changed: reuse the related ranking for now
+    edited: tuple[str, ...] = ()  # the brief files changed (site-root relative)
 
 
 class LiveSite:
@@ -165,7 +166,7 @@ class LiveSite:
                 else:
                     request = _merge(request, _Request())  # templates: pages re-render
         for rel_name in edits:  # the engine's rebuild, with the last related ranking
-            request = _merge(request, _Request(follow=rel_name, quick=True))
+            request = _merge(request, _Request(follow=rel_name, quick=True, edited=(rel_name,)))
         if assets and request is None:
             self._refresh_assets()
         if articles:
@@ -257,7 +258,8 @@ class LiveSite:
             with self._lock:
                 self._publish_errors()
             return
-        snap = full_build(config, previous, check=self._check, quick=request.quick)
+        snap = full_build(config, previous, check=self._check, quick=request.quick,
+                          edited=request.edited)
         with self._lock:
             self._check()
             follow = page = ""
@@ -357,6 +359,8 @@ def _merge(first: _Request | None, second: _Request) -> _Request:
     # Quick (an edit, related lists as they were) unless some part needs a full build now;
     # a pending follow-up is scheduled again after the quick build.
     full_now = any(not r.quick and not r.due for r in (first, second))
+    quick = not full_now and (first.quick or second.quick)
     return _Request(due=due, config=first.config or second.config,
-                    follow=second.follow or first.follow,
-                    quick=not full_now and (first.quick or second.quick))
+                    follow=second.follow or first.follow, quick=quick,
+                    edited=tuple(dict.fromkeys((*first.edited, *second.edited))) if quick
+                    else ())
