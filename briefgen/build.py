@@ -32,8 +32,8 @@ from briefgen.link import (
     start_ranking,
 )
 from briefgen.load import find_brief_files, load_briefs, load_entity_defs
-from briefgen.model import OutputFile, PageSpec
 from briefgen.lock import build_lock
+from briefgen.model import OutputFile, PageSpec
 from briefgen.parallel import Helper, default_workers
 from briefgen.render import render_bodies, render_pages, render_to_folder
 from briefgen.theme import Theme, find_theme, make_env, template_fingerprints

@@ -23,6 +23,7 @@ from pathlib import Path
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 MISSING: Stamp = (-1, -1, -1, -1)
+MAX_BRIEF_BYTES = 5 * 1024 * 1024  # a brief is a short text: load, serve and ingest refuse more
 MAX_ASSET = 64 * 1024 * 1024  # a theme asset (font, image) larger than this is refused
 
 

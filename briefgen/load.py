@@ -9,14 +9,22 @@ from pathlib import Path
 
 from briefgen.cache import Memo, digest, files_under
 from briefgen.errors import Diagnostic, diag
-from briefgen.files import Stamp, UnsafeFile, inside, read_inside, read_regular, stamp
+from briefgen.files import (
+    MAX_BRIEF_BYTES,
+    Stamp,
+    UnsafeFile,
+    inside,
+    read_inside,
+    read_regular,
+    stamp,
+)
 from briefgen.frontmatter import FrontMatterError, split
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
 from briefgen.parallel import fork_map
 from briefgen.validate import CONTROL_CHARS, Checker, control_in, line_at
 from briefgen.yamlpos import load_yaml, top_key_lines
 
-MAX_BYTES = 5 * 1024 * 1024  # a brief is a short text; larger files are refused, not parsed
+MAX_BYTES = MAX_BRIEF_BYTES  # a brief is a short text; larger files are refused, not parsed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,9 +192,9 @@ def load_briefs(
     unread: dict[int, str] = {}  # position in paths -> memo key, for unchanged files
     for index, path in enumerate(paths):
         seen = stats.get(rels[index])
-        if seen is not None and seen[4] in entries:
-            if stamp(path) == seen[:4]:  # size, mtime, ctime and inode all unchanged
-                unread[index] = seen[4]
+        # Size, mtime, ctime and inode all unchanged: the memo's parse still holds.
+        if seen is not None and seen[4] in entries and stamp(path) == seen[:4]:
+            unread[index] = seen[4]
     to_read = [p for i, p in enumerate(paths) if i not in unread]
     fresh = iter(fork_map(one, to_read, workers))
     results: list[_Parsed] = []

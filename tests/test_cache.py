@@ -10,10 +10,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from conftest import REPO
+
 from briefgen.build import build, build_site
 from briefgen.cache import BuildCache
 from briefgen.config import load_config
-from conftest import REPO
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -263,7 +264,7 @@ def test_type_confused_entries_are_dropped_not_used(tmp_path: Path) -> None:
     cache = root / ".briefgen"
     for shard in cache.glob("briefs-*.json"):
         data = json.loads(shard.read_text())
-        for key, value in data["entries"].items():
+        for value in data["entries"].values():
             if value[0] is not None:
                 value[0][2] = ["not", "a", "title"]  # title must be a string
         shard.write_text(json.dumps(data))

@@ -350,9 +350,9 @@ def test_second_build_waits_or_stops_while_the_lock_is_held(tmp_path: Path) -> N
         assert f"another build is running (pid {os.getpid()})" in run.stderr, run.stderr
         assert not (root / "site").exists()
         told: list[str] = []
-        with pytest.raises(BriefgenError) as info:
-            with build_lock(root, root / ".briefgen", wait=0.3, notify=told.append):
-                pass
+        with pytest.raises(BriefgenError) as info, build_lock(
+                root, root / ".briefgen", wait=0.3, notify=told.append):
+            pass
         assert [d.code for d in info.value.diagnostics] == ["BG-LK001"]
         assert told and "waiting for another build" in told[0]
     assert not (root / ".briefgen" / "build.lock").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import socket
@@ -259,10 +260,8 @@ def test_unfinished_huge_headers_hold_no_memory(live: tuple[Path, DevServer]) ->
         chunk = b"y" * 60_000 + b"\r\nX-More: "
         for _ in range(32):
             for sock in socks:
-                try:
+                with contextlib.suppress(OSError):  # the server gave up on it: as it should
                     sock.sendall(chunk)
-                except OSError:
-                    pass  # the server gave up on this one: what we want
         time.sleep(0.5)
         grown = _rss_mib() - before
         assert grown < 20, f"{grown:.0f} MiB held by unfinished headers"
@@ -389,3 +388,63 @@ def test_dns_rebinding_page_cannot_read_the_digest(live: tuple[Path, DevServer])
             assert leaked == "refused", leaked
         finally:
             chromium.close()
+
+
+# -- the fast path keeps the limits of a full build ------------------------------------------
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _codes(server: DevServer) -> set[str]:
+    return {str(e["code"]) for e in server.site.hello()["errors"]}
+
+
+def test_a_brief_grown_past_the_limit_is_refused_while_serving(
+        live: tuple[Path, DevServer]) -> None:
+    """A brief grown to 50 MB was rendered and pushed inline to every client."""
+    root, server = live
+    good = server.site.files()["briefs/b0.html"]
+    path = root / "content/briefs/2026-11-10-b0.md"
+    huge = path.read_text() + ("Padding words for a very long brief. " * 160_000)
+    assert len(huge) > 5 * 1024 * 1024
+    sock = _sse_connect(server.url)
+    buffer = bytearray()
+    try:
+        _read_until(sock, b'"type":"hello"', buffer)
+        path.write_text(huge)
+        server.site.handle([str(path)])
+        _wait_for(lambda: "BG-IO001" in _codes(server))
+        assert server.site.files()["briefs/b0.html"] == good
+        time.sleep(0.5)
+        sock.settimeout(0.5)
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(1 << 20):
+                buffer += chunk
+        assert len(buffer) < 1024 * 1024, "the oversized brief was pushed to the browser"
+    finally:
+        sock.close()
+    path.write_text(path.read_text()[:2000].replace("Padding", "Fixed"))
+    server.site.handle([str(path)])
+    _wait_for(lambda: "BG-IO001" not in _codes(server))
+
+
+def test_a_fifo_brief_while_serving_is_reported_and_the_server_recovers(
+        live: tuple[Path, DevServer]) -> None:
+    """A FIFO named *.md once hung the build thread for good."""
+    root, server = live
+    fifo = root / "content/briefs/pipe.md"
+    os.mkfifo(fifo)
+    server.site.handle([str(fifo)])
+    _wait_for(lambda: "BG-IO001" in _codes(server))
+    [problem] = [e for e in server.site.hello()["errors"] if e["code"] == "BG-IO001"]
+    assert problem["path"] == "content/briefs/pipe.md" and "FIFO" in str(problem["message"])
+    fifo.unlink()
+    path = root / "content/briefs/2026-11-11-b1.md"
+    path.write_text(path.read_text().replace("Paragraph one", "Recovered paragraph"))
+    server.site.handle([str(fifo), str(path)])
+    _wait_for(lambda: b"Recovered paragraph" in server.site.files()["briefs/b1.html"])
+    _wait_for(lambda: "BG-IO001" not in _codes(server))  # after the follow-up full build

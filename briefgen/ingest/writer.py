@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from briefgen.entities import extract, suggest_tags
+from briefgen.files import MAX_BRIEF_BYTES, read_regular
 from briefgen.ingest.article import Article
 from briefgen.model import Entities
 from briefgen.summarize import summarize
@@ -126,7 +127,7 @@ def is_edited(text: str) -> bool:
 def read_identity(path: Path) -> tuple[str, str] | None:
     """``(source.file, source.url)`` of an existing brief, or None when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_BRIEF_BYTES)[0].decode("utf-8")  # never a FIFO
     except (OSError, UnicodeDecodeError):
         return None
     m = re.match(r"^---\n(.*?)\n---", text, re.DOTALL)
@@ -155,9 +156,12 @@ def write_brief(
     path: Path, text: str, *, force: bool = False, dry_run: bool = False
 ) -> WriteResult:
     """Write ``text`` to ``path`` atomically, unless it is there already or a person edited it."""
+    if len(text.encode("utf-8")) > MAX_BRIEF_BYTES:  # load would refuse it
+        return WriteResult(path=path, outcome="skipped",
+                           reason=f"the brief would be over {MAX_BRIEF_BYTES >> 20} MiB")
     if path.exists():
         try:
-            current = path.read_text(encoding="utf-8")
+            current = read_regular(path, MAX_BRIEF_BYTES)[0].decode("utf-8")
         except (OSError, UnicodeDecodeError):
             current = ""
         if current == text:
