@@ -11,9 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, brief, need
+from conftest import CHROMIUM, CHROMIUM_ARGS, brief
 from test_serve import _raw_request, _read_until, _sse_connect, live  # noqa: F401 - fixture
 
 from briefgen.serve import DevServer
@@ -345,49 +346,48 @@ def test_escape_sequences_in_file_names_are_shown_harmlessly() -> None:
 
 
 @pytest.mark.browser
-def test_dns_rebinding_page_cannot_read_the_digest(live: tuple[Path, DevServer]) -> None:
+def test_dns_rebinding_page_cannot_read_the_digest(browser: Any,
+                                                  live: tuple[Path, DevServer]) -> None:
     """Chromium resolves an attacker's name to 127.0.0.1, as a rebinding DNS server would;
     the page at that name must not get the digest or the event stream."""
-    need(CHROMIUM.exists(), "Debian's chromium is not installed at /usr/bin/chromium")
-    playwright = pytest.importorskip("playwright.sync_api")
     _, server = live
     port = int(server.url.rstrip("/").rsplit(":", 1)[1])
     args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.attacker.test 127.0.0.1"]
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            page = chromium.new_page()
-            attacked = page.goto(f"http://rebind.attacker.test:{port}/")
-            assert attacked is not None and attacked.status == 421
-            assert "Digest" not in page.content()
-            stolen = page.evaluate("""async () => {
-                const out = [];
-                for (const path of ['/index.json', '/index.html', '/__briefgen/events']) {
-                    try {
-                        const r = await fetch(path);
-                        out.push(r.status + ' ' + (await r.text()).slice(0, 200));
-                    } catch (e) { out.push('failed'); }
-                }
-                return out;
-            }""")
-            assert all(not s.startswith("200") for s in stolen), stolen
-            assert not any('"briefs"' in s or "data:" in s for s in stolen), stolen
-            # The same browser at the real address is served: the refusal is by name.
-            own = chromium.new_page()
-            ok = own.goto(f"http://127.0.0.1:{port}/")
-            assert ok is not None and ok.status == 200
-            # A page of another site cannot read the event stream either.
-            other = chromium.new_page()
-            other.goto(f"http://localhost:{port}/index.json")  # another origin, same server
-            leaked = other.evaluate(f"""() => new Promise(done => {{
-                const es = new EventSource('http://127.0.0.1:{port}/__briefgen/events');
-                es.onmessage = m => {{ es.close(); done('leaked ' + m.data); }};
-                es.onerror = () => {{ es.close(); done('refused'); }};
-                setTimeout(() => done('timeout'), 5000);
-            }})""")
-            assert leaked == "refused", leaked
-        finally:
-            chromium.close()
+    # A second Chromium from the session's Playwright driver, with the resolver rule.
+    chromium = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        page = chromium.new_page()
+        attacked = page.goto(f"http://rebind.attacker.test:{port}/")
+        assert attacked is not None and attacked.status == 421
+        assert "Digest" not in page.content()
+        stolen = page.evaluate("""async () => {
+            const out = [];
+            for (const path of ['/index.json', '/index.html', '/__briefgen/events']) {
+                try {
+                    const r = await fetch(path);
+                    out.push(r.status + ' ' + (await r.text()).slice(0, 200));
+                } catch (e) { out.push('failed'); }
+            }
+            return out;
+        }""")
+        assert all(not s.startswith("200") for s in stolen), stolen
+        assert not any('"briefs"' in s or "data:" in s for s in stolen), stolen
+        # The same browser at the real address is served: the refusal is by name.
+        own = chromium.new_page()
+        ok = own.goto(f"http://127.0.0.1:{port}/")
+        assert ok is not None and ok.status == 200
+        # A page of another site cannot read the event stream either.
+        other = chromium.new_page()
+        other.goto(f"http://localhost:{port}/index.json")  # another origin, same server
+        leaked = other.evaluate(f"""() => new Promise(done => {{
+            const es = new EventSource('http://127.0.0.1:{port}/__briefgen/events');
+            es.onmessage = m => {{ es.close(); done('leaked ' + m.data); }};
+            es.onerror = () => {{ es.close(); done('refused'); }};
+            setTimeout(() => done('timeout'), 5000);
+        }})""")
+        assert leaked == "refused", leaked
+    finally:
+        chromium.close()
 
 
 # -- the fast path keeps the limits of a full build ------------------------------------------
