@@ -272,7 +272,7 @@ def _static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[
     files: dict[str, OutputFile] = {}
     for folder in dirs:  # most specific first: the first file of a name wins
         allowed = roots or (folder,)
-        for path in regular_files(folder, allowed):
+        for path in regular_files(folder, allowed, hidden=False):
             rel = "assets/" + path.relative_to(folder).as_posix()
             if rel not in files:
                 try:

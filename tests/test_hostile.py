@@ -699,3 +699,19 @@ def test_feeds_stay_well_formed_with_odd_entity_text(make_site: Callable[..., Pa
     build(load_config(root))
     for feed in (root / "site").rglob("*.xml"):
         ElementTree.parse(feed)  # raises on a character XML does not allow
+
+
+def test_fifo_article_does_not_hang_ingest(make_site: Callable[..., Path]) -> None:
+    from briefgen.ingest import read_input
+
+    root = make_site({"content/articles/real.txt": "A Real Headline\n\nMarta Ruiz said on "
+                      "Monday that the harbour plan would go ahead next spring.\n"})
+    os.mkfifo(root / "content/articles/pipe.txt")
+    with time_limit(DEFAULT_SECONDS):  # the reader itself refuses it (not only the walk)
+        articles, problems = read_input(root / "content/articles/pipe.txt")
+    assert articles == () and [p.code for p in problems] == ["BG-IN003"]
+    assert "FIFO" in problems[0].message
+    run = subprocess.run([sys.executable, "-m", "briefgen", "ingest", "-C", str(root)],
+                         capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+    assert "Traceback" not in run.stderr
+    assert list((root / "content/briefs").glob("*.md"))  # the real article still went in
