@@ -111,9 +111,12 @@ def _tuple_of(inner: Decoder) -> Decoder:
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
-    if type(value) is not list or not all(type(v) is str for v in value):
+    if type(value) is not list or not set(map(type, value)) <= _STR_TYPE:
         raise _Bad
     return tuple(value)
+
+
+_STR_TYPE = {str}
 
 
 def _dict_of(inner: Decoder) -> Decoder:
