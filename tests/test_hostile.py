@@ -715,3 +715,17 @@ def test_fifo_article_does_not_hang_ingest(make_site: Callable[..., Path]) -> No
                          capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
     assert "Traceback" not in run.stderr
     assert list((root / "content/briefs").glob("*.md"))  # the real article still went in
+
+
+def test_ingest_never_writes_a_brief_over_the_limit(tmp_path: Path) -> None:
+    from briefgen.files import MAX_BRIEF_BYTES
+    from briefgen.ingest.writer import write_brief
+
+    target = tmp_path / "huge.md"
+    result = write_brief(target, "---\ntitle: Huge\n---\n" + "word " * (MAX_BRIEF_BYTES // 4))
+    assert result.outcome == "skipped" and "MiB" in result.reason
+    assert not target.exists()
+    os.mkfifo(tmp_path / "pipe.md")  # an existing FIFO at the target: no hang
+    with time_limit(DEFAULT_SECONDS):
+        assert write_brief(tmp_path / "pipe.md", "---\ntitle: A\n---\n", dry_run=True).outcome \
+            == "skipped"
