@@ -436,7 +436,7 @@ def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[O
     files: dict[str, OutputFile] = {}
     for folder in dirs:  # most specific first: the first file of a name wins
         allowed = roots or (folder,)
-        for path in regular_files(folder, allowed):
+        for path in regular_files(folder, allowed, hidden=False):
             rel = "assets/" + path.relative_to(folder).as_posix()
             if rel not in files:
                 try:
@@ -506,7 +506,7 @@ def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
 
 def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.Entry:
     """A brief's feed entry, from the memo when the brief file and its body HTML are the same
-    (kept as a plain list of strings, so the memo stays plain data)."""
+    (kept as a plain tuple of strings, so the memo stays plain data)."""
     path = brief_path(brief.slug)
     key = digest("feed-entry", brief.path, brief.content_hash, path, site_url, body)
     found = memo.get(key) if memo is not None else None
@@ -514,7 +514,7 @@ def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.E
         return feeds.Entry(**dict(zip(_ENTRY_FIELDS, found, strict=True)))
     made = feeds.entry(brief, path, body, site_url)
     if memo is not None:
-        memo.put(key, [getattr(made, name) for name in _ENTRY_FIELDS])
+        memo.put(key, tuple(getattr(made, name) for name in _ENTRY_FIELDS))
     return made
 
 

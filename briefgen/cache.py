@@ -231,13 +231,18 @@ def _read(path: Path) -> dict[str, Any] | None:
     return value
 
 
+def _encode(data: Any) -> bytes:
+    """A cache file's bytes: compact JSON."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _write(path: Path, data: Any) -> None:
     """Replace ``path`` in one step (a temporary file renamed over it)."""
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with temp.open("wb") as handle:
-            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            handle.write(text.encode("utf-8", "surrogatepass"))
+            handle.write(_encode(data))
         os.replace(temp, path)
     except OSError:
         temp.unlink(missing_ok=True)

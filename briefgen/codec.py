@@ -111,9 +111,12 @@ def _tuple_of(inner: Decoder) -> Decoder:
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
-    if type(value) is not list or not all(type(v) is str for v in value):
+    if type(value) is not list or not set(map(type, value)) <= _STR_TYPE:
         raise _Bad
     return tuple(value)
+
+
+_STR_TYPE = {str}
 
 
 def _link(value: Any) -> tuple[str, int, int]:
@@ -183,5 +186,10 @@ def _parsed(value: Any) -> tuple[Brief | None, tuple[Diagnostic, ...]]:
 
 
 decode_parsed = _top(_parsed)  # the briefs memo: (Brief or None, diagnostics)
-decode_body = _top(_str)  # the bodies memo: rendered HTML
+def _body(value: Any) -> str | tuple[str, ...]:
+    """A bodies-memo value: a brief's rendered HTML, or a feed entry's strings."""
+    return _str(value) if type(value) is str else _str_tuple(value)
+
+
+decode_body = _top(_body)  # the bodies memo: rendered HTML and feed entries
 decode_ranked = _top(_dict_of(_tuple_of(_related)))  # the related memo: slug -> related

@@ -88,8 +88,11 @@ def apply_edits(config: Config, memo: BuildCache, state: State,
     pages = dict(state.pages)
     for slug in dirty:
         own = pages[brief_path(slug)]
-        pages[own.path] = dataclasses.replace(
-            own, view={**own.view, **brief_view(graph.briefs[slug], graph, bodies[slug])})
+        # Threads follow links and the ranking, which a body-only edit leaves as they were.
+        thread = own.view.get("thread")
+        view = brief_view(graph.briefs[slug], graph, bodies[slug],
+                          thread=thread if isinstance(thread, dict) else None)
+        pages[own.path] = dataclasses.replace(own, view={**own.view, **view})
     specs = [pages[brief_path(slug)] for slug in dirty]
     prints = build_mod.fingerprints(state.theme)
     outputs, problems = render_pages(build_mod.env_for(state.theme, prints), specs,

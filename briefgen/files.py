@@ -23,6 +23,7 @@ from pathlib import Path
 
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 MISSING: Stamp = (-1, -1, -1, -1)
+MAX_BRIEF_BYTES = 5 * 1024 * 1024  # a brief is a short text: load, serve and ingest refuse more
 MAX_ASSET = 64 * 1024 * 1024  # a theme asset (font, image) larger than this is refused
 
 
@@ -138,11 +139,12 @@ def read_inside(path: str | os.PathLike[str], roots: Iterable[str | os.PathLike[
     return read_regular(path, limit)
 
 
-def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]], *,
+                  hidden: bool = True) -> list[Path]:
     """Every regular file under ``folder`` whose resolved path lies under ``roots``, sorted.
 
-    Hidden names are skipped; symlinked folders are not entered; a symlinked file is kept
-    only when it resolves inside ``roots``.
+    Files with hidden names are skipped unless ``hidden``; symlinked folders are not
+    entered; a symlinked file is kept only when it resolves inside ``roots``.
     """
     tops = [Path(r).resolve() for r in roots]
     out: list[Path] = []
@@ -154,10 +156,10 @@ def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]]) -> list
         except OSError:
             continue
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
+                continue
+            if not hidden and entry.name.startswith("."):
                 continue
             path = Path(entry.path)
             if entry.is_symlink():

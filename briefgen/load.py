@@ -9,7 +9,15 @@ from pathlib import Path
 
 from briefgen.cache import Memo, digest, files_under
 from briefgen.errors import Diagnostic, diag
-from briefgen.files import Stamp, UnsafeFile, inside, read_inside, read_regular, stamp
+from briefgen.files import (
+    MAX_BRIEF_BYTES,
+    Stamp,
+    UnsafeFile,
+    inside,
+    read_inside,
+    read_regular,
+    stamp,
+)
 from briefgen.frontmatter import FrontMatterError
 from briefgen.frontmatter import read as read_front_matter
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
@@ -17,7 +25,7 @@ from briefgen.parallel import fork_map
 from briefgen.validate import CONTROL_CHARS, Checker, control_in, line_at
 from briefgen.yamlpos import read_yaml
 
-MAX_BYTES = 5 * 1024 * 1024  # a brief is a short text; larger files are refused, not parsed
+MAX_BYTES = MAX_BRIEF_BYTES  # a brief is a short text; larger files are refused, not parsed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,7 +181,7 @@ def load_briefs(
     unread: dict[int, str] = {}  # position in paths -> memo key, for unchanged files
     for index, path in enumerate(paths):
         seen = stats.get(rels[index])
-        # size, mtime, ctime and inode all unchanged: the memo's parse stands
+        # Size, mtime, ctime and inode all unchanged: the memo's parse still holds.
         if seen is not None and seen[4] in entries and stamp(path) == seen[:4]:
             unread[index] = seen[4]
     to_read = [p for i, p in enumerate(paths) if i not in unread]

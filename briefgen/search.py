@@ -36,7 +36,8 @@ def index_site(folder: Path, *, where: str = "site") -> list[Diagnostic]:
     try:
         # nosec B603 - an argument list, never a shell
         run = subprocess.run(command, capture_output=True, text=True, check=False,  # nosec B603
-                             timeout=TIMEOUT_SECONDS, cwd=folder)
+                             timeout=TIMEOUT_SECONDS, cwd=folder,
+                             preexec_fn=_die_with_parent)  # a killed build leaves no indexer
     except subprocess.TimeoutExpired:
         problem = f"Pagefind did not finish within {TIMEOUT_SECONDS} s"
     except OSError as exc:  # missing file, no exec permission, wrong architecture
@@ -50,6 +51,17 @@ def index_site(folder: Path, *, where: str = "site") -> list[Diagnostic]:
     # A half-written index would make the search page fail in confusing ways; drop it.
     shutil.rmtree(folder / INDEX_DIR, ignore_errors=True)
     return [_warning(where, problem)]
+
+
+def _die_with_parent() -> None:
+    """In the indexer's child, before exec: Linux kills it when the build dies (prctl
+    PR_SET_PDEATHSIG, as ``parallel`` does for workers; no library exposes it)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG = 1, SIGKILL = 9
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _warning(where: str, problem: str) -> Diagnostic:

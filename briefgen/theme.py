@@ -162,9 +162,9 @@ class _ThemeLoader(jinja2.BaseLoader):
                 continue
             try:
                 data, when = read_inside(path, self.roots, _MAX_TEMPLATE)
-            except UnsafeFile as exc:
-                raise jinja2.TemplateNotFound(
-                    template, f"{path}: {exc.reason}; {exc.hint}") from exc
+            except UnsafeFile as exc:  # reported as a template error naming the reason
+                raise jinja2.TemplateError(f"template {template!r} refused: {exc.reason}"
+                                           f" ({exc.hint})") from exc
             except OSError:
                 continue
             text = data.decode("utf-8", errors="replace")

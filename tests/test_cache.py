@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -193,3 +197,124 @@ def test_unchanged_brief_files_are_not_read_again(tmp_path: Path, monkeypatch: A
     warm = build_site(config, cache)
     assert reads == [brief.name]  # only the edited file; the others by size and time
     assert warm.outputs == build_site(config).outputs
+
+
+# -- a cache that is data, never code, and never trusted ------------------------------------
+
+def _built(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    root = _sample(tmp_path)
+    build(load_config(root))
+    return root, _tree(root / "site")
+
+
+def _corrupt(data: bytes, rng: random.Random) -> bytes:
+    """One random damage: flipped bytes, a cut, an insertion, or a swapped JSON value."""
+    choice = rng.randrange(6)
+    if not data:
+        return b"\xff"
+    at = rng.randrange(len(data))
+    if choice == 0:
+        out = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            out[rng.randrange(len(out))] = rng.randrange(256)
+        return bytes(out)
+    if choice == 1:
+        return data[:at]
+    if choice == 2:
+        return data[:at] + rng.choice([b"9" * 5000, b"1e999999", b"-", b"\x00", b"[[[[",
+                                       b'"\\ud800"', b"NaN", b"{}", b"null"]) + data[at:]
+    if choice == 3:  # a value of the wrong type that still parses
+        return re.sub(rb'(\d+)', lambda m: rng.choice([b'"x"', b"null", b"-1", b"1.5",
+                                                       b"99999999999999999999999"]),
+                      data, count=rng.randint(1, 5))
+    if choice == 4:
+        return re.sub(rb'"(\d{4}-\d\d-\d\d)"', b'"9999-99-99"', data)
+    return data.replace(b'"', b"'", rng.randint(1, 3))
+
+
+def test_random_corruptions_of_cache_files_are_rebuilt_never_raised(tmp_path: Path) -> None:
+    """About 0.5% of random corruptions of a pickled shard once raised OverflowError and
+    broke every later build until .briefgen/ was deleted."""
+    root, good = _built(tmp_path)
+    cache = root / ".briefgen"
+    files = sorted(p for p in cache.iterdir() if p.suffix == ".json")
+    originals = {p: p.read_bytes() for p in files}
+    rng = random.Random(1234)
+    for trial in range(200):
+        victim = rng.choice(files)
+        victim.write_bytes(_corrupt(originals[victim], rng))
+        loaded = BuildCache.load(cache)  # never raises
+        for memo in (loaded.briefs, loaded.bodies, loaded.related):
+            assert isinstance(memo.entries, dict)
+        for key, value in loaded.briefs.entries.items():
+            assert isinstance(key, str) and isinstance(value, tuple) and len(value) == 2
+        victim.write_bytes(originals[victim])
+        if trial % 100 == 99:  # now and then a whole build on a damaged cache
+            for path in rng.sample(files, 3):
+                path.write_bytes(_corrupt(originals[path], rng))
+            (root / "site" / "index.html").unlink()
+            build(load_config(root))
+            assert _tree(root / "site") == good
+            originals = {p: p.read_bytes() for p in files if p.exists()}
+            files = sorted(originals)
+
+
+def test_type_confused_entries_are_dropped_not_used(tmp_path: Path) -> None:
+    root, good = _built(tmp_path)
+    cache = root / ".briefgen"
+    for shard in cache.glob("briefs-*.json"):
+        data = json.loads(shard.read_text())
+        for value in data["entries"].values():
+            if value[0] is not None:
+                value[0][2] = ["not", "a", "title"]  # title must be a string
+        shard.write_text(json.dumps(data))
+    loaded = BuildCache.load(cache)
+    assert loaded.briefs.entries == {}
+    assert loaded.briefs.changed  # rewritten at the next save
+    (root / "site" / "index.html").unlink()
+    build(load_config(root))
+    assert _tree(root / "site") == good
+
+
+def test_codec_round_trip(tmp_path: Path) -> None:
+    from briefgen import codec
+
+    root = _sample(tmp_path)
+    cache = BuildCache()
+    build_site(load_config(root), cache)
+    for name, decode in (("briefs", codec.decode_parsed), ("bodies", codec.decode_body),
+                         ("related", codec.decode_ranked)):
+        memo = getattr(cache, name)
+        assert memo.entries
+        for value in memo.entries.values():
+            assert decode(json.loads(json.dumps(codec.encode(value)))) == value
+
+
+# -- change detection -------------------------------------------------------------------------
+
+def test_an_edit_with_the_same_size_and_time_is_seen(tmp_path: Path) -> None:
+    """``cp -p``, ``rsync -a`` and ``tar`` restore the old modification time: size, mtime,
+    ctime and inode are compared together."""
+    root = _sample(tmp_path)
+    config = load_config(root)
+    build(config)
+    brief = root / "content/briefs/2026-11-16-turkey-s400-deescalation.md"
+    old = brief.read_text()
+    assert "press briefing" in old
+    info = brief.stat()
+    new = old.replace("press briefing", "press_briefing")
+    assert len(new.encode()) == info.st_size
+    brief.write_text(new)
+    os.utime(brief, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (brief.stat().st_size, brief.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    second = build(config)
+    assert not second.up_to_date
+    page = (root / "site/briefs/turkey-s400-deescalation.html").read_text()
+    assert "press_briefing" in page
+    # The same with a copy made elsewhere and put in place as cp -p does (a new inode).
+    elsewhere = tmp_path / "copy.md"
+    elsewhere.write_text(new.replace("press_briefing", "press-briefing"))
+    os.utime(elsewhere, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(elsewhere, brief)
+    build(config)
+    assert "press-briefing" in (root / "site/briefs/turkey-s400-deescalation.html").read_text()

@@ -238,8 +238,9 @@ def test_refuses_branch_names_that_are_not_a_separate_branch(
     git(work, "add", "-A")
     git(work, "commit", "--quiet", "-m", "An unpushed commit")
     with pytest.raises(BriefgenError) as info:
-        deploy(load_config(work), branch=branch, build_first=False)
+        deploy(load_config(work), branch=branch)  # refused before anything is built
     assert _codes(info) == {"BG-DP007"}, branch
+    assert not (work / "site").exists()
     assert _remote_branches(origin) == ""
     assert git(origin, "rev-list", "--all").strip() == ""  # nothing of ours reached it
 

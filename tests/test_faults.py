@@ -223,31 +223,55 @@ def _article(number: int) -> str:
     return "\n".join(paragraphs)
 
 
+def _ingest(root: Path) -> subprocess.Popen[bytes]:
+    return _run(["ingest", "-C", str(root), "--force", "--date", "2026-11-20"])
+
+
 def test_sigkill_during_ingest_leaves_no_half_brief(tmp_path: Path) -> None:
     root = tmp_path / "root"
     articles = root / "content" / "articles"
     articles.mkdir(parents=True)
-    for number in range(300):
+    total = 300
+    for number in range(total):
         (articles / f"article-{number:03d}.txt").write_text(_article(number))
     out = root / "content" / "briefs"
+    # Calibrate: when does the first brief appear, and when is the ingest done?
+    started = time.monotonic()
+    proc = _ingest(root)
+    first = None
+    while proc.poll() is None:
+        if first is None and out.is_dir() and any(out.glob("*.md")):
+            first = time.monotonic() - started
+        time.sleep(0.01)
+    full = time.monotonic() - started
+    assert proc.returncode == 0 and len(list(out.glob("*.md"))) == total
+    first = first if first is not None else full * 0.5
     rng = random.Random(11)
     counts = []
-    for attempt in range(8):
-        if attempt % 2 == 0:
+    mid_run = 0
+    runs = 6
+    for attempt in range(runs):
+        fresh = attempt % 2 == 0
+        if fresh:
             shutil.rmtree(out, ignore_errors=True)  # half the runs start from nothing
-        proc = _run(["ingest", "-C", str(root), "--force", "--date", "2026-11-20"])
-        time.sleep(rng.uniform(1.0, 8.0))
+        proc = _ingest(root)
+        # Kill while briefs are being written: between the first one and the last.
+        time.sleep(first + rng.uniform(0.1, 0.7) * (full - first))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         written = sorted(out.glob("*.md")) if out.is_dir() else []
         counts.append(len(written))
+        if fresh and 0 < len(written) < total:
+            mid_run += 1
         for path in written:
             brief, problems = parse_brief(SourceFile(path=path.name, data=path.read_bytes()))
             errors = [p.format() for p in problems if p.severity == "error"]
             assert brief is not None and errors == [], (path.name, errors)
-    assert max(counts) > 0, "the ingest never got far enough to write a brief"
     leftovers = sorted(p.name for p in out.glob(".*.tmp"))
-    print(f"\nbriefs present after each kill: {counts}; temporary files left: {len(leftovers)}")
+    print(f"\ningest: first brief after {first:.2f} s, done after {full:.2f} s; briefs present "
+          f"after each kill: {counts}; temporary files left: {len(leftovers)}")
+    # The kills must land mid-run, or the test proves nothing about half-written briefs.
+    assert mid_run >= 2, f"no kill landed mid-ingest: {counts}"
 
 
 def test_full_disk_while_saving_the_cache_is_a_warning(
@@ -260,7 +284,8 @@ def test_full_disk_while_saving_the_cache_is_a_warning(
     def no_space(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(briefgen.cache.pickle, "dump", no_space)
+    # Writing a cache file fails after its temporary file was opened, as a full disk does.
+    monkeypatch.setattr(briefgen.cache, "_encode", no_space)
     result = build(load_config(root))
     warnings = [d.code for d in result.diagnostics if d.severity == "warning"]
     assert [c for c in warnings if c != "BG-EM001"] == ["BG-IO005"]  # EM001: no base_url
@@ -278,3 +303,118 @@ def test_cli_warns_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.returncode == 0 and "[BG-IO005]" in result.stderr, result.stderr
     assert (root / "site" / "index.html").is_file()
+
+
+# -- two builds at once -------------------------------------------------------------------
+
+def test_two_builds_at_once_never_break_the_site(tmp_path: Path) -> None:
+    """The second build's clean-up once deleted the first one's staging folder: one failed
+    with a misleading BG-WR003, or both said "Built" and left a site without index.html."""
+    reference = _built_tree(tmp_path, "a")
+    root = tmp_path / "live"
+    root.mkdir()
+    (root / "briefgen.yaml").write_text(CONFIG)
+    _write_content(root, "a")
+    outcomes = []
+    for _ in range(3):
+        shutil.rmtree(root / "site", ignore_errors=True)
+        shutil.rmtree(root / ".briefgen", ignore_errors=True)
+        procs = [subprocess.Popen([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
+                                  cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        codes = sorted(code for code, _, _ in results)
+        outcomes.append(codes)
+        for code, out, err in results:
+            assert "Traceback" not in err
+            if code != 0:  # the loser stops at once and says why
+                assert "another build is running (pid " in err and "BG-LK001" in err, err
+                assert "BG-WR003" not in err
+            else:
+                assert "Built" in out
+        assert 0 in codes
+        assert _tree(root / "site") == reference
+        assert [p.name for p in root.iterdir() if p.name.startswith(".site.")] == []
+    print(f"\nexit codes of the two builds, per round: {outcomes}")
+
+
+def test_second_build_waits_or_stops_while_the_lock_is_held(tmp_path: Path) -> None:
+    from briefgen.lock import build_lock
+
+    root = tmp_path / "root"
+    _small_site(root)
+    with build_lock(root, root / ".briefgen"):
+        assert (root / ".briefgen" / "build.lock").read_text().strip() == str(os.getpid())
+        run = subprocess.run([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
+                             capture_output=True, text=True, cwd=REPO, check=False, timeout=60)
+        assert run.returncode != 0
+        assert f"another build is running (pid {os.getpid()})" in run.stderr, run.stderr
+        assert not (root / "site").exists()
+        told: list[str] = []
+        with pytest.raises(BriefgenError) as info, build_lock(
+                root, root / ".briefgen", wait=0.3, notify=told.append):
+            pass
+        assert [d.code for d in info.value.diagnostics] == ["BG-LK001"]
+        assert told and "waiting for another build" in told[0]
+    assert not (root / ".briefgen" / "build.lock").exists()
+    build(load_config(root))  # released: the next build runs
+    assert (root / "site" / "index.html").is_file()
+
+
+def test_stale_staging_folders_go_only_when_their_build_is_gone(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _small_site(root)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = root / f".site.staging-{dead.pid}"
+        running = root / f".site.staging-{alive.pid}"
+        for folder in (stale, running):
+            folder.mkdir()
+            (folder / "index.html").write_text("half")
+        build(load_config(root))
+        assert not stale.exists(), "a killed build's leftover was kept"
+        assert running.is_dir(), "a running build's staging folder was deleted"
+    finally:
+        alive.kill()
+        alive.wait()
+    build(load_config(root), use_cache=False)
+    assert not running.exists()
+
+
+@pytest.mark.timeout(60)
+def test_pagefind_dies_with_a_killed_build(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _small_site(root)
+    (root / "briefgen.yaml").write_text("search: true\n")
+    pid_file = tmp_path / "indexer.pid"
+    fake = tmp_path / "pagefind"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(fake)}
+    proc = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 40
+    while not (pid_file.is_file() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, "the indexer never started"
+        assert proc.poll() is None
+        time.sleep(0.05)
+    indexer = int(pid_file.read_text())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while _alive(indexer):
+        if time.monotonic() > deadline:
+            os.kill(indexer, signal.SIGKILL)
+            pytest.fail("the indexer kept running after its build was killed")
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

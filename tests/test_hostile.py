@@ -451,3 +451,281 @@ def test_search_results_run_no_script(browser: Any, hostile_site: Path, query: s
         server.shutdown()
     assert dialogs == []
     assert "<img" not in shown and "<script" not in shown
+
+
+# -- a cloned digest: links out, special files, planted code -------------------------------
+
+SECRET = "TOP-SECRET-FROM-OUTSIDE-THE-DIGEST"
+
+
+def _outside(tmp_path: Path) -> Path:
+    """A folder outside the digest holding a secret file."""
+    outside = tmp_path / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.txt").write_text(SECRET)
+    (outside / "secret.md").write_text(brief("Stolen brief " + SECRET, date="2026-11-18"))
+    (outside / "entities.yaml").write_text(f"Secret Person:\n  description: {SECRET}\n")
+    return outside
+
+
+def _site_text(root: Path) -> str:
+    site = root / "site"
+    if not site.is_dir():
+        return ""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace")
+                     for p in site.rglob("*") if p.is_file())
+
+
+def _build_codes(root: Path) -> set[str]:
+    with time_limit(DEFAULT_SECONDS):
+        try:
+            result = build(load_config(root))
+        except BriefgenError as exc:
+            return {d.code for d in exc.diagnostics}
+    return {d.code for d in result.diagnostics}
+
+
+def test_theme_asset_linked_out_of_the_digest_is_not_published(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = make_site({"content/briefs/a.md": ANCHOR, "themes/default/static/ok.css": "a{}"})
+    static = root / "themes/default/static"
+    (static / "leak.txt").symlink_to(outside / "secret.txt")
+    (static / "dir").symlink_to(outside)
+    os.mkfifo(static / "pipe.css")  # a FIFO must not hang the build either
+    _build_codes(root)
+    assert (root / "site/assets/ok.css").is_file()
+    assert not (root / "site/assets/leak.txt").exists()
+    assert SECRET not in _site_text(root)
+
+
+def test_linked_theme_folder_outside_the_digest_is_not_used(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    (outside / "static").mkdir()
+    (outside / "static" / "leak.txt").write_text(SECRET)
+    (outside / "templates").mkdir()
+    (outside / "templates" / "base.html").write_text(SECRET)
+    root = make_site({"content/briefs/a.md": ANCHOR}, config="theme: mine\n")
+    (root / "themes").mkdir()
+    (root / "themes" / "mine").symlink_to(outside)
+    _build_codes(root)
+    assert SECRET not in _site_text(root)
+
+
+def test_template_linked_out_of_the_digest_is_refused(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    templates = root / "themes/default/templates"
+    templates.mkdir(parents=True)
+    (templates / "brief.html").symlink_to(outside / "secret.txt")
+    with pytest.raises(BriefgenError) as info:
+        build(load_config(root))
+    assert any(d.code == "BG-TP003" and "outside the digest" in d.message
+               for d in info.value.diagnostics), [d.format() for d in info.value.diagnostics]
+    assert SECRET not in _site_text(root)
+
+
+def test_linked_briefs_folder_is_refused(make_site: Callable[..., Path],
+                                         tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = make_site({"briefgen.yaml": "title: T\n"})
+    (root / "content").mkdir()
+    (root / "content" / "briefs").symlink_to(outside)
+    assert "BG-IO003" in _build_codes(root)
+    assert SECRET not in _site_text(root)
+
+
+def test_linked_content_folder_is_refused(make_site: Callable[..., Path],
+                                          tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    (outside / "briefs").mkdir()
+    (outside / "briefs" / "x.md").write_text(brief("Stolen " + SECRET))
+    root = make_site({"briefgen.yaml": "title: T\n"})
+    (root / "content").symlink_to(outside)
+    assert "BG-IO003" in _build_codes(root)
+    assert SECRET not in _site_text(root)
+
+
+def test_linked_entities_file_is_refused(make_site: Callable[..., Path],
+                                         tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    (root / "content" / "entities.yaml").symlink_to(outside / "entities.yaml")
+    assert "BG-IO003" in _build_codes(root)
+    assert SECRET not in _site_text(root)
+
+
+def test_linked_config_file_is_refused(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    outside = _outside(tmp_path)
+    (outside / "briefgen.yaml").write_text(f"title: {SECRET}\n")
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    (root / "briefgen.yaml").symlink_to(outside / "briefgen.yaml")
+    with pytest.raises(BriefgenError) as info:
+        load_config(root)
+    assert [d.code for d in info.value.diagnostics] == ["BG-CF001"]
+    assert "outside the digest" in info.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("where", ["content/briefs/pipe.md", "content/entities.yaml",
+                                   "briefgen.yaml", "themes/default/templates/brief.html"])
+def test_fifo_gives_a_clear_error_not_a_hang(make_site: Callable[..., Path], where: str) -> None:
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    (root / where).parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(root / where)
+    started = time.monotonic()
+    with time_limit(DEFAULT_SECONDS):
+        try:
+            config = load_config(root)
+            result = build(config)
+            found = list(result.diagnostics)
+        except BriefgenError as exc:
+            found = list(exc.diagnostics)
+    assert time.monotonic() - started < DEFAULT_SECONDS
+    problems = [d for d in found if d.pos.path.endswith(where.rsplit("/", 1)[-1])
+                or where.rsplit("/", 1)[-1] in d.message]
+    assert problems, [d.format() for d in found]
+    assert any("FIFO" in d.message for d in problems), [d.format() for d in problems]
+
+
+def test_fifo_brief_in_the_cli(make_site: Callable[..., Path]) -> None:
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    os.mkfifo(root / "content/briefs/pipe.md")
+    run = subprocess.run([sys.executable, "-m", "briefgen", "build", "-C", str(root)],
+                         capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+    assert run.returncode != 0
+    assert "content/briefs/pipe.md" in run.stderr and "FIFO" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+class _Payload:
+    """Pickles as a call to os.system: what a planted cache file would run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_planted_cache_pickle_never_runs(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "pwned-by-pickle"
+    root = make_site({"content/briefs/a.md": ANCHOR})
+    cache = root / ".briefgen"
+    cache.mkdir()
+    names = ["state.pickle", "briefs-0.pickle", "bodies-a.pickle", "cache.pickle",
+             "state.json", "manifest.json", "briefs-0.json"]
+    for name in names:
+        (cache / name).write_bytes(pickle.dumps({"format": "x", "p": _Payload(marker)}))
+    build(load_config(root))
+    assert not marker.exists(), "a planted cache file ran code"
+    assert (root / "site/index.html").is_file()
+    assert not list(cache.glob("*.pickle"))  # the old format is removed, never read
+
+
+SANDBOX_ESCAPES = [
+    "{{ cycler.__init__.__globals__.os.popen('touch MARKER').read() }}",
+    "{{ joiner.__init__.__globals__.os.system('touch MARKER') }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ namespace.__init__.__globals__['os'].system('touch MARKER') }}",
+    "{{ page.__class__.__init__.__globals__ }}",
+    "{{ url.__globals__['os'].system('touch MARKER') }}",
+]
+
+
+@pytest.mark.parametrize("payload", SANDBOX_ESCAPES)
+def test_theme_template_cannot_run_commands(make_site: Callable[..., Path], tmp_path: Path,
+                                            payload: str) -> None:
+    marker = tmp_path / "pwned-by-template"
+    template = ("{% extends 'default/brief.html' %}{% block main %}"
+                + payload.replace("MARKER", str(marker)) + "{% endblock %}")
+    root = make_site({"content/briefs/a.md": ANCHOR,
+                      "themes/default/templates/brief.html": template})
+    with pytest.raises(BriefgenError) as info:
+        build(load_config(root))
+    assert not marker.exists(), "a template ran a shell command"
+    problem = info.value.diagnostics[0]
+    assert problem.code == "BG-TP003", problem.format()
+    assert "SecurityError" in problem.message or "unsafe" in problem.message, problem.format()
+    assert problem.pos.path == "themes/default/templates/brief.html"
+
+
+# -- control characters in entities.yaml and briefgen.yaml ---------------------------------
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x0b", "\x7f", "\x85"])
+def test_control_characters_in_entities_are_refused(make_site: Callable[..., Path],
+                                                    char: str) -> None:
+    body = "Talks with Ada Lovelace today."
+    entities = ("Ada Lovelace:\n  kind: people\n  description: \"A mathematician"
+                + char.encode("unicode_escape").decode().replace("\\x", "\\x")
+                + "root" + char.encode("unicode_escape").decode() + "\"\n")
+    root = make_site({"content/briefs/a.md": brief("A", body=body,
+                                                   entities="{people: [Ada Lovelace]}"),
+                      "content/entities.yaml": entities})
+    codes = _build_codes(root)
+    assert "BG-EN004" in codes, codes
+    text = _site_text(root)
+    assert char not in text
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x0c", "\x9b"])
+def test_control_characters_in_config_are_refused(make_site: Callable[..., Path],
+                                                  char: str) -> None:
+    escaped = char.encode("unicode_escape").decode()
+    root = make_site({"content/briefs/a.md": ANCHOR},
+                     config=f'title: "Digest{escaped}"\nauthor: ok\n')
+    with pytest.raises(BriefgenError) as info:
+        load_config(root)
+    assert [(d.code, d.pos.line) for d in info.value.diagnostics] == [("BG-CF005", 1)]
+
+
+def test_the_link_marker_cannot_be_forged() -> None:
+    from briefgen.theme import ROOT_MARK, finish_page
+
+    forged = "\x00root\x00briefs/x.html"
+    assert finish_page(forged, "a/b/c.html") == forged  # the old fixed marker is plain text
+    assert finish_page(ROOT_MARK + "x.html", "a/b.html") == "../x.html"
+    assert len(ROOT_MARK) > 20
+
+
+def test_feeds_stay_well_formed_with_odd_entity_text(make_site: Callable[..., Path]) -> None:
+    entities = "Ada Lovelace:\n  kind: people\n  description: \"Tab\\there, <b>&amp;\\u2028\"\n"
+    root = make_site({"content/briefs/a.md": brief("A", body="Ada Lovelace spoke.",
+                                                   entities="{people: [Ada Lovelace]}"),
+                      "content/entities.yaml": entities})
+    build(load_config(root))
+    for feed in (root / "site").rglob("*.xml"):
+        ElementTree.parse(feed)  # raises on a character XML does not allow
+
+
+def test_fifo_article_does_not_hang_ingest(make_site: Callable[..., Path]) -> None:
+    from briefgen.ingest import read_input
+
+    root = make_site({"content/articles/real.txt": "A Real Headline\n\nMarta Ruiz said on "
+                      "Monday that the harbour plan would go ahead next spring.\n"})
+    os.mkfifo(root / "content/articles/pipe.txt")
+    with time_limit(DEFAULT_SECONDS):  # the reader itself refuses it (not only the walk)
+        articles, problems = read_input(root / "content/articles/pipe.txt")
+    assert articles == () and [p.code for p in problems] == ["BG-IN003"]
+    assert "FIFO" in problems[0].message
+    run = subprocess.run([sys.executable, "-m", "briefgen", "ingest", "-C", str(root)],
+                         capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
+    assert "Traceback" not in run.stderr
+    assert list((root / "content/briefs").glob("*.md"))  # the real article still went in
+
+
+def test_ingest_never_writes_a_brief_over_the_limit(tmp_path: Path) -> None:
+    from briefgen.files import MAX_BRIEF_BYTES
+    from briefgen.ingest.writer import write_brief
+
+    target = tmp_path / "huge.md"
+    result = write_brief(target, "---\ntitle: Huge\n---\n" + "word " * (MAX_BRIEF_BYTES // 4))
+    assert result.outcome == "skipped" and "MiB" in result.reason
+    assert not target.exists()
+    os.mkfifo(tmp_path / "pipe.md")  # an existing FIFO at the target: no hang
+    with time_limit(DEFAULT_SECONDS):
+        assert write_brief(tmp_path / "pipe.md", "---\ntitle: A\n---\n", dry_run=True).outcome \
+            == "skipped"

@@ -86,6 +86,8 @@ def test_helper_closed_unused_or_failing_leaves_no_child() -> None:
             wait()
         except ZeroDivisionError as exc:
             assert any("in a worker process" in note for note in exc.__notes__)
+        else:
+            raise AssertionError("the helper's error was not raised in the parent")
         failing.close()
         busy = start_helper(lambda job: __import__("time").sleep(job))
         busy.submit(60)

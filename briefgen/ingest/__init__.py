@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from briefgen.errors import Diagnostic, diag
+from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.article import Article
 from briefgen.ingest.writer import (
     article_to_brief_text,
@@ -197,19 +198,9 @@ def read_input(
     """
     name = str(path) if name is None else name
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            limit = MAX_BYTES // (1024 * 1024)
-            return (), (
-                diag(
-                    name,
-                    0,
-                    0,
-                    "BG-IN003",
-                    f"file too large ({size} bytes; the limit is {limit} MB)",
-                ),
-            )
-        data = path.read_bytes()
+        data, _ = read_regular(path, MAX_BYTES)  # a FIFO or device is refused, never read
+    except UnsafeFile as exc:
+        return (), (diag(name, 0, 0, "BG-IN003", f"{exc.reason}; {exc.hint}"),)
     except OSError as exc:
         return (), (diag(name, 0, 0, "BG-IN001", f"cannot read file: {exc.strerror or exc}"),)
     if not data.strip():

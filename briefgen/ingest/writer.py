@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from briefgen.entities import extract, suggest_tags
+from briefgen.files import MAX_BRIEF_BYTES, read_regular
 from briefgen.frontmatter import FrontMatterError
 from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
@@ -129,7 +130,7 @@ def is_edited(text: str) -> bool:
 def read_identity(path: Path) -> tuple[str, str] | None:
     """``(source.file, source.url)`` of an existing brief, or None when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_BRIEF_BYTES)[0].decode("utf-8")  # never a FIFO
     except (OSError, UnicodeDecodeError):
         return None
     try:
@@ -155,9 +156,12 @@ def write_brief(
     path: Path, text: str, *, force: bool = False, dry_run: bool = False
 ) -> WriteResult:
     """Write ``text`` to ``path`` atomically, unless it is there already or a person edited it."""
+    if len(text.encode("utf-8")) > MAX_BRIEF_BYTES:  # load would refuse it
+        return WriteResult(path=path, outcome="skipped",
+                           reason=f"the brief would be over {MAX_BRIEF_BYTES >> 20} MiB")
     if path.exists():
         try:
-            current = path.read_text(encoding="utf-8")
+            current = read_regular(path, MAX_BRIEF_BYTES)[0].decode("utf-8")
         except (OSError, UnicodeDecodeError):
             current = ""
         if current == text:

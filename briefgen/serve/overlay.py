@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefgen.errors import Diagnostic
+from briefgen.files import MAX_BRIEF_BYTES, read_inside
 
 
 def overlay_item(item: Diagnostic, root: Path) -> dict[str, object]:
@@ -13,7 +14,8 @@ def overlay_item(item: Diagnostic, root: Path) -> dict[str, object]:
     data = item.to_json()
     if not data["source_line"] and item.pos.line > 0:
         try:
-            lines = (root / item.pos.path).read_text(encoding="utf-8").splitlines()
+            data_bytes = read_inside(root / item.pos.path, [root], MAX_BRIEF_BYTES)[0]
+            lines = data_bytes.decode("utf-8").splitlines()
             data["source_line"] = lines[item.pos.line - 1][:200]
         except (OSError, UnicodeDecodeError, IndexError, ValueError):
             pass  # the overlay still shows path:line and the message

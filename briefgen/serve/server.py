@@ -397,10 +397,10 @@ def make_server(
     echo: Callable[[str], None] | None = None,
 ) -> Server:
     """A bound server whose handler reads files through ``files()`` on every request."""
-    handler = type("BoundHandler", (Handler,), {
+    handler: type[Handler] = type("BoundHandler", (Handler,), {
         "files": staticmethod(files), "hello": staticmethod(hello), "hub": hub})
     server = (Server6 if ":" in host else Server)((host, port), handler)
     handler.hosts = HostCheck(host, server.server_address[1])
     if echo is not None:
-        server.echo = echo  # type: ignore[method-assign]
+        server.echo = echo
     return server
