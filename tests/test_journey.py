@@ -9,6 +9,7 @@ run: steps, as GitHub's runner would run them.
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 import subprocess
@@ -218,8 +219,10 @@ def test_first_hour_of_a_new_user(wheelhouse: Wheelhouse, tmp_path: Path, browse
     built = user.run("briefgen", "build", cwd=digest)
     assert "Built" in built.stdout
     index = (digest / "site" / "index.html").read_text(encoding="utf-8")
+    # Headlines keep short hyphenated words on one line with markup: compare the text.
+    index_text = html.unescape(re.sub(r"<[^>]+>", "", index))
     for title in titles:
-        assert title in index, title
+        assert title in index_text, title
     page = next(p for p in (digest / "site" / "briefs").glob("*.html")
                 if "Library Network Extends Evening Hours" in p.read_text(encoding="utf-8"))
     checked = user.run("briefgen", "check", cwd=digest)
