@@ -304,3 +304,16 @@ def test_top_eigen_matches_dense_solver() -> None:
     want = np.sort(np.linalg.eigvalsh(dense))[::-1][:4]
     assert vals == pytest.approx(want, rel=1e-6)
     assert np.abs(dense @ vecs - vecs * vals).max() < 1e-4
+
+
+def test_pystemmer_gives_the_pure_python_stems() -> None:
+    """PyStemmer (C, used by snowballstemmer when installed) stems as the pure-Python code."""
+    stemmer = pytest.importorskip("Stemmer")
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    words = ("generously running ponies relational conditional hopefulness arguing "
+             "elections electoral missiles defence chelsea's organisation organization "
+             "sky skies dying lying news agreed feed ceasefire goalkeeper").split()
+    fast = stemmer.Stemmer("english")
+    slow = EnglishStemmer()
+    assert [fast.stemWord(w) for w in words] == [slow.stemWord(w) for w in words]
