@@ -290,6 +290,21 @@ def test_background_rarity_weighs_rare_words_more() -> None:
     assert common < 4.0 < rare < unknown
 
 
+def test_background_table_is_wordfreqs() -> None:
+    """The table read straight from wordfreq's data file agrees with wordfreq's own API."""
+    import math
+
+    import wordfreq
+
+    from briefgen.related import _background
+
+    table = _background()
+    freq = wordfreq.get_frequency_dict("en", wordlist="large")
+    assert len(table) == len(freq)
+    for word in ("the", "missile", "chelsea", "goalkeeper", "ceasefire"):
+        assert table[word] == round(-100 * math.log10(freq[word]))
+
+
 def test_top_eigen_matches_dense_solver() -> None:
     """The spectral step's eigenpairs agree with numpy's dense solver."""
     import numpy as np
