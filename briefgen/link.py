@@ -345,9 +345,7 @@ def _rank(
 def _prepare_ranker() -> None:
     """Runs in the ranking child as soon as it is forked."""
     release_large_frees()  # the ranking allocates and frees big arrays in turn
-    import briefgen.related
-
-    briefgen.related.prepare()  # numpy, scipy and the word-frequency table, ahead of the work
+    import briefgen.related  # noqa: F401 - numpy and scipy, loaded ahead of the work
 
 
 def _rank_fields(job: RankJob) -> Ranked:

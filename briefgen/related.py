@@ -646,5 +646,8 @@ def _shared_terms(text: _Text, i: int, j: int, limit: int = 3) -> list[str]:
 
 
 def prepare() -> None:
-    """Load what ranking needs before the work arrives (the ranking child calls this)."""
+    """Load the word-frequency table now rather than on first use (benchmarks time the rest).
+
+    The ranking child does not call this as it starts: the build sends it the briefs as soon
+    as they are loaded and would wait for the table; it is read while the build renders."""
     _background()
