@@ -269,3 +269,66 @@ def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
     assert kept[:, 2].tolist() == pytest.approx([0.2, 0.0, 0.0, 0.0])
     picked = _largest_per_row(sp.csr_matrix(mat), 2)
     assert [sorted(r) for r in picked.tolist()] == [[0, 2], [0, 1], [0, 1], [-1, -1]]
+
+
+def test_text_vector_depends_on_the_brief_alone() -> None:
+    """Background term weights: a brief's vector is the same alone as in any corpus."""
+    from briefgen.related import _text_matrix
+
+    docs = corpus()
+    alone = _text_matrix(docs[:1], 2.0).matrix
+    among = _text_matrix(docs, 2.0).matrix
+    assert alone.nnz > 0
+    assert sorted(alone[0].data.tolist()) == pytest.approx(sorted(among[0].data.tolist()))
+
+
+def test_background_rarity_weighs_rare_words_more() -> None:
+    """Common words weigh (almost) nothing, rare ones more, unknown words most."""
+    from briefgen.related import _rarity
+
+    common, rare, unknown = _rarity(["the", "missile", "qzxvbnq"]).tolist()
+    assert common < 4.0 < rare < unknown
+
+
+def test_background_table_is_wordfreqs() -> None:
+    """The table read straight from wordfreq's data file agrees with wordfreq's own API."""
+    import math
+
+    import wordfreq
+
+    from briefgen.related import _background
+
+    table = _background()
+    freq = wordfreq.get_frequency_dict("en", wordlist="large")
+    assert len(table) == len(freq)
+    for word in ("the", "missile", "chelsea", "goalkeeper", "ceasefire"):
+        assert table[word] == round(-100 * math.log10(freq[word]))
+
+
+def test_top_eigen_matches_dense_solver() -> None:
+    """The spectral step's eigenpairs agree with numpy's dense solver."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from briefgen.related import _top_eigen
+
+    rng = np.random.default_rng(1)
+    dense = rng.random((80, 80))
+    dense = (dense + dense.T) / 80
+    vals, vecs = _top_eigen(sp.csr_matrix(dense), 4)
+    want = np.sort(np.linalg.eigvalsh(dense))[::-1][:4]
+    assert vals == pytest.approx(want, rel=1e-6)
+    assert np.abs(dense @ vecs - vecs * vals).max() < 1e-4
+
+
+def test_pystemmer_gives_the_pure_python_stems() -> None:
+    """PyStemmer (C, used by snowballstemmer when installed) stems as the pure-Python code."""
+    stemmer = pytest.importorskip("Stemmer")
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    words = ["generously", "running", "ponies", "relational", "conditional", "hopefulness",
+             "arguing", "elections", "electoral", "missiles", "defence", "chelsea's",
+             "organisation", "organization", "skies", "dying", "agreed", "goalkeeper"]
+    fast = stemmer.Stemmer("english")
+    slow = EnglishStemmer()
+    assert [fast.stemWord(w) for w in words] == [slow.stemWord(w) for w in words]
