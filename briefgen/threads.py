@@ -7,16 +7,19 @@ related link that passes every test:
 
 - each is among the other's related briefs (mutual), with a score of at least ``STRONG``;
 - they are at most ``WINDOW_DAYS`` apart;
-- they name a common actor or thing: an entity that is not a place (places say where, not
-  what) and that is rare in the digest (in at most ``_RARE_SHARE`` of the briefs, or
-  ``_RARE_MIN`` for small digests), so "Labour" or a noisy extracted "Most" joins nothing.
+- they name a common actor, thing or place in their headline, summary (the first paragraph
+  when there is none) or key points, where a writer says what a brief is about; and it is rare
+  in the digest (in at most ``_RARE_SHARE`` of the briefs, or ``_RARE_MIN`` for small
+  digests), so "United Kingdom", "Labour" or a noisy extracted "Most" joins nothing;
+- the joined thread keeps a common actor: one story entity is named by at least two thirds
+  of its briefs (a chain a-b on x, b-c on y, c-d on z is not one story).
 
 Related scores measure topic likeness, and a topic's briefs form long chains of near
 neighbours; so links are not simply followed to connected components. They are taken
-strongest first (``updates:`` before any related link) and one that would make a thread larger
-than ``MAX_BRIEFS`` or longer than ``MAX_SPAN_DAYS`` is dropped: a Kruskal pass with a size
-and span limit, which keeps the strongest links of each maximum spanning tree and cuts the
-weakest. ``updates:`` chains always hold, whatever their size.
+strongest first (``updates:`` before any related link) and one that would make a thread
+larger than ``MAX_BRIEFS``, longer than ``MAX_SPAN_DAYS`` or without a common actor is
+dropped: a Kruskal pass with limits, which keeps the strongest links of each maximum spanning
+tree and cuts the weakest. ``updates:`` chains always hold, whatever their size.
 
 Its title names what its briefs share; its slug comes from that title and its first brief, so
 it stays put while the story grows.
@@ -35,7 +38,7 @@ from briefgen.model import Brief, Related
 from briefgen.slugs import slugify
 
 STRONG = 0.4  # related score that may join two briefs into one thread
-WINDOW_DAYS = 7  # related links join briefs at most this far apart
+WINDOW_DAYS = 21  # related links join briefs at most this far apart (a story over weeks)
 MAX_BRIEFS = 10  # related links do not grow a thread beyond this many briefs
 MAX_SPAN_DAYS = 30  # nor make it cover more days than this, first brief to last
 MIN_BRIEFS = 2  # a thread has at least this many briefs
@@ -60,13 +63,14 @@ class Thread:
 
 
 def story_entities(graph: LinkGraph) -> dict[str, frozenset[str]]:
-    """Each brief's entities that can tie it to a story: not places, rare in the digest, and
-    named (by name or alias, as a whole word) in its headline, summary or key points, where a
-    writer puts what the brief is about rather than what it mentions in passing."""
+    """Each brief's entities that can tie it to a story: rare in the digest, and named (by
+    name or alias, as a whole word) in its headline, summary (else first paragraph) or key
+    points, where a writer puts what the brief is about rather than what it mentions in
+    passing."""
     rare = max(_RARE_MIN, int(_RARE_SHARE * len(graph.briefs)))
     patterns: dict[str, re.Pattern[str]] = {}
     for key, info in graph.entities.items():
-        if info.kind == _PLACES or len(info.briefs) > rare:
+        if len(info.briefs) > rare:
             continue
         names = sorted(
             {n.strip() for n in (info.name, *info.aliases) if n.strip()}, key=lambda n: (-len(n), n)
@@ -76,7 +80,8 @@ def story_entities(graph: LinkGraph) -> dict[str, frozenset[str]]:
             patterns[key] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     found: dict[str, frozenset[str]] = {}
     for slug, brief in graph.briefs.items():
-        lead = "\n".join((brief.title, brief.summary, *brief.key_points))
+        summary = brief.summary or brief.body.strip().split("\n\n", 1)[0]
+        lead = "\n".join((brief.title, summary, *brief.key_points))
         found[slug] = frozenset(
             k
             for k in graph.brief_entities.get(slug, ())

@@ -141,7 +141,7 @@ def test_a_thread_keeps_a_common_actor() -> None:
     assert group_threads(briefs, {}, related, story) == [["c", "d"], ["a", "b"]]
 
 
-def test_story_entities_are_rare_named_up_front_and_not_places() -> None:
+def test_story_entities_are_rare_and_named_up_front() -> None:
     ents = Entities(people=("Elena Marcu",), places=("Veloria",), organizations=("BBC",))
     briefs = [
         _brief(
@@ -160,8 +160,12 @@ def test_story_entities_are_rare_named_up_front_and_not_places() -> None:
     ]
     graph, _ = build_graph(briefs, rank=False)
     story = story_entities(graph)
-    assert story["a"] == {"people/elena-marcu"}  # BBC is in 11 briefs; Veloria is a place
-    assert story["b"] == frozenset()  # Marcu only in the body
+    assert story["a"] == {"people/elena-marcu", "places/veloria"}  # BBC is in 11 briefs
+    assert story["b"] == {"places/veloria"}  # Marcu only in the body
+    # Without a summary, the first paragraph says what the brief is about.
+    lone = _brief("c", 1, body="Elena Marcu won.\n\nVeloria voted.", entities=ents)
+    graph, _ = build_graph([lone], rank=False)
+    assert story_entities(graph)["c"] == {"people/elena-marcu"}  # not Veloria, 2nd paragraph
 
 
 def test_thread_title_slug_and_joins_are_deterministic(make_site: Callable[..., Path]) -> None:
