@@ -30,8 +30,8 @@ def _brief(slug: str, day: int, **fields: object) -> Brief:
         slug=slug,
         title=slug.title(),
         date=dt.date(2026, 11, day),
-        **fields,
-    )  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 def _main(html: str) -> str:
