@@ -43,7 +43,7 @@ MAX_BRIEFS = 10  # related links do not grow a thread beyond this many briefs
 MAX_SPAN_DAYS = 30  # nor make it cover more days than this, first brief to last
 MIN_BRIEFS = 2  # a thread has at least this many briefs
 _RARE_SHARE = 0.03  # a story entity is in at most this share of the digest's briefs ...
-_RARE_MIN = 8  # ... or in at most this many, whichever is more
+_RARE_MIN = 2 * MAX_BRIEFS  # ... or in at most this many: a long story keeps its names
 _PLACES = "places"
 # Kinds of entity that name a story best come first; places say where, so they come second.
 _TOPIC_KINDS = ("other", "organizations", "people")

@@ -156,16 +156,29 @@ def test_story_entities_are_rare_and_named_up_front() -> None:
         ),
     ] + [
         _brief(f"n{i}", 3, summary="BBC news.", entities=Entities(organizations=("BBC",)))
-        for i in range(9)
+        for i in range(21)
     ]
     graph, _ = build_graph(briefs, rank=False)
     story = story_entities(graph)
-    assert story["a"] == {"people/elena-marcu", "places/veloria"}  # BBC is in 11 briefs
+    assert story["a"] == {"people/elena-marcu", "places/veloria"}  # BBC is in 23 briefs
     assert story["b"] == {"places/veloria"}  # Marcu only in the body
     # Without a summary, the first paragraph says what the brief is about.
     lone = _brief("c", 1, body="Elena Marcu won.\n\nVeloria voted.", entities=ents)
     graph, _ = build_graph([lone], rank=False)
     assert story_entities(graph)["c"] == {"people/elena-marcu"}  # not Veloria, 2nd paragraph
+
+
+def test_a_long_story_keeps_its_names() -> None:
+    """Rare means rare in the digest, not in a handful of briefs: the S-400 named by twelve
+    briefs of forty still ties them together."""
+    ents = Entities(other=("S-400",))
+    briefs = [
+        _brief(f"s{i:02d}", 1 + i % 20, summary=f"S-400 talks, day {i}.", entities=ents)
+        for i in range(12)
+    ]
+    briefs += [_brief(f"n{i:02d}", 1 + i % 20) for i in range(28)]
+    graph, _ = build_graph(briefs, rank=False)
+    assert story_entities(graph)["s11"] == {"other/s-400"}
 
 
 def test_thread_title_slug_and_joins_are_deterministic(make_site: Callable[..., Path]) -> None:
