@@ -488,3 +488,28 @@ def test_briefs_are_written_with_the_usual_file_mode(tmp_path: Path, mask: int, 
     brief.write_text(brief.read_text(encoding="utf-8").replace("Port", "Porte", 1))
     forced = run_ingest([FIXTURES / "harbour_dump.txt"], tmp_path / "out", date=DAY, force=True)
     assert forced.updated == (brief,) and brief.stat().st_mode & 0o777 == 0o640
+
+
+def test_one_headline_on_two_days_gives_two_slugs_and_a_build(tmp_path: Path) -> None:
+    """Real news repeats headlines: two different stories with one title, ingested on
+    different days, used to get one slug and fail the build with BG-LD001."""
+    from briefgen.build import build
+    from briefgen.config import load_config
+
+    root = _digest(tmp_path)
+    text = (FIXTURES / "harbour_dump.txt").read_text(encoding="utf-8")
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text(text, encoding="utf-8")
+    second.write_text(text.replace("14 January 2026", "15 January 2026")
+                      .replace("harbour", "marina"), encoding="utf-8")
+    out = root / "content/briefs"
+    one = run_ingest([first], out, date=dt.date(2026, 1, 14), root=root)
+    two = run_ingest([second], out, date=dt.date(2026, 1, 15), root=root)
+    (a,), (b,) = one.created, two.created
+    assert a.name.startswith("2026-01-14-") and b.name.startswith("2026-01-15-")
+    assert b.stem.endswith("-2") and not a.stem.endswith("-2")
+    # Each input keeps its own brief when ingested again.
+    again = run_ingest([first, second], out, date=dt.date(2026, 1, 14), root=root)
+    assert again.created == ()
+    build(load_config(root))
+    assert len(list((root / "site/briefs").glob("*.html"))) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -249,15 +250,35 @@ def _same(found: tuple[str, str] | None, identity: tuple[str, str], root: Path) 
 def _choose_path(
     out_dir: Path, name: str, identity: tuple[str, str], claimed: set[Path], root: Path
 ) -> Path:
-    """A free ``<name>.md`` in ``out_dir``, or the brief this same input wrote there before."""
+    """A free ``<name>.md`` in ``out_dir``, or the brief this same input wrote there before.
+
+    A brief's slug is its file name without the date, so "free" means no other brief, of
+    any date, has that slug: two stories with one headline on two days (common in real
+    news) get ``…-2`` instead of failing the build with a duplicate slug.
+    """
+    found = _DATED.match(name)
+    prefix, slug = (found.group(0), name[found.end():]) if found else ("", name)
+    taken = {_slug_of(p) for p in claimed}
     number = 1
     while True:
-        candidate = out_dir / (f"{name}.md" if number == 1 else f"{name}-{number}.md")
-        if candidate not in claimed and (
-            not candidate.exists() or _same(read_identity(candidate), identity, root)
-        ):
-            return candidate
+        stem = slug if number == 1 else f"{slug}-{number}"
+        candidate = out_dir / f"{prefix}{stem}.md"
+        if candidate not in claimed and stem not in taken:
+            rivals = sorted(p for p in out_dir.glob(f"*{stem}.md") if _slug_of(p) == stem)
+            mine = [p for p in rivals if _same(read_identity(p), identity, root)]
+            if mine:
+                return candidate if candidate in mine else mine[0]
+            if not rivals:
+                return candidate
         number += 1
+
+
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}[-_]")  # the date a brief's file name starts with
+
+
+def _slug_of(path: Path) -> str:
+    """The part of a brief's file name that becomes its slug (see validate.Checker._slug)."""
+    return _DATED.sub("", path.stem, count=1) if _DATED.match(path.stem) else path.stem
 
 
 def run_ingest(
