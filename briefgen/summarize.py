@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefgen.markdown import plain_paragraphs
 from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
-from briefgen.nlp.sentences import plain_paragraphs, split_sentences, word_count, words
+from briefgen.nlp.sentences import split_sentences, word_count, words
 from briefgen.nlp.stem import stem
 
-__all__ = ["split_sentences", "summarize"]
+__all__ = ["split_sentences", "summarize", "summarize_text"]
 
 # Score weights, tuned on the BBC development split only (benchmarks/eval_quality.py: ROUGE-1
 # precision at 60 words 0.901 with lead 0.15 and length 0.4, 0.906 with 0.1 and 0.2).
@@ -236,8 +237,23 @@ def _pick(
 def summarize(
     title: str, paragraphs: Sequence[str], *, max_sentences: int = 3, max_words: int = 60
 ) -> tuple[str, tuple[str, ...]]:
-    """Pick 1-3 gist sentences (in document order) and 3-5 short key points."""
-    paragraphs = plain_paragraphs(paragraphs)
+    """Pick 1-3 gist sentences (in document order) and 3-5 short key points from Markdown
+    paragraphs (read as plain text through the renderer's own parser)."""
+    return summarize_text(
+        title, plain_paragraphs(paragraphs), max_sentences=max_sentences, max_words=max_words
+    )
+
+
+def summarize_text(
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    max_sentences: int = 3,
+    max_words: int = 60,
+    key_points: bool = True,
+) -> tuple[str, tuple[str, ...]]:
+    """``summarize`` on paragraphs that are plain text already (``BodyFacts.paragraphs``);
+    ``key_points=False`` skips the points when only the summary is wanted."""
     sents = _sentences(paragraphs)[:_MAX_SENTENCES]
     if not sents:
         return "", ()
@@ -263,7 +279,8 @@ def summarize(
             text = s.text  # the word budget holds; the name stays as the article gave it
         spare -= word_count(text) - s.n_words
         texts.append(text)
-    return " ".join(texts), _key_points(order, summary, surnames, full_names)
+    points = _key_points(order, summary, surnames, full_names) if key_points else ()
+    return " ".join(texts), points
 
 
 def _key_points(

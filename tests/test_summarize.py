@@ -229,3 +229,42 @@ def test_a_very_long_text_is_summarised_in_bounded_time() -> None:
     start = time.perf_counter()
     summary, _ = summarize("Long", paragraphs)
     assert summary and time.perf_counter() - start < 10
+
+
+def test_markdown_paragraphs_are_read_through_the_renderers_parse() -> None:
+    """Ingest's Markdown is read by the same markdown-it parse as the page: an escaped bracket
+    is a bracket, link text stays, a heading is no sentence, code is not prose."""
+    paragraphs = [
+        "## Harbour news",
+        r"The council approved the \[revised\] harbour budget on Monday after a long debate.",
+        "Officials from the [port authority](https://example.org) said ferries will run hourly.",
+        "    rm -rf / is what the old deploy script ran every night",
+    ]
+    summary, _ = summarize("Harbour budget approved", paragraphs)
+    assert "[revised]" in summary and "port authority said" in summary
+    assert "Harbour news" not in summary and "rm -rf" not in summary and "](" not in summary
+
+
+def test_build_auto_summary_is_the_same_summariser() -> None:
+    """validate.auto_summary (briefs without ``summary:``) picks what ingest's summariser picks
+    from the same prose, at most 60 words of whole sentences; key points are not computed."""
+    from briefgen.markdown import body_facts
+    from briefgen.summarize import summarize_text
+    from briefgen.validate import AUTO_SUMMARY_PROSE, auto_summary
+
+    title, paragraphs = article(ARTICLES[0])
+    body = "\n\n".join(paragraphs)
+    facts = body_facts(body, prose_words=AUTO_SUMMARY_PROSE)
+    auto = auto_summary(body, title=title)
+    assert auto == summarize_text(title, facts.paragraphs, key_points=False)[0]
+    assert summarize_text(title, facts.paragraphs, key_points=False)[1] == ()
+    assert auto and word_count(auto) <= 60 and auto.rstrip("”\"'’)")[-1] in ".!?"
+    assert set(split_sentences(auto)) <= set(sentences_of(list(facts.paragraphs)))
+
+
+def test_auto_summary_cuts_a_lone_overlong_sentence_with_an_ellipsis() -> None:
+    from briefgen.validate import auto_summary
+
+    body = "The " + " ".join(f"word{k}" for k in range(120)) + " ended here."
+    summary = auto_summary(body)
+    assert summary.endswith("…") and len(summary.split()) == 60
