@@ -244,7 +244,26 @@ def test_data_lines_are_numbers_not_headlines_or_file_names() -> None:
 
     assert is_data("Rockledge 14 11 6 15 — 44")
     assert is_data("1 Kyle Busch 5040 5 1 17 27")
-    assert not is_data("Emirates to get 30 Boeing 787 Dreamliners for $8.8 billion")
+    assert not is_data("Emirates orders 30 Boeing jets in a deal worth billions")
     assert not is_data("apple-iphone-11-pro-colors-091019.jpg")
     assert not is_data("12:51 p.m.")
     assert not is_data("Published 2:16 AM EST Nov 20, 2019")
+
+
+@pytest.mark.parametrize(
+    "heading", ["About the author", "Sobre Carlos Lima", "Über den Autor", "Über Moritz Weber"]
+)
+def test_an_author_bio_heading_ends_the_article_in_any_language(heading: str) -> None:
+    """ "Sobre ..." / "Über ..." bios were read as more article (only English "About" was)."""
+    article = "\n\n".join(
+        f"The harbour board met on day {k} and agreed to widen the channel for larger ships."
+        for k in range(6)
+    )
+    bio = (
+        "Carlos Lima is a father of two and a teacher who writes about reading and music "
+        "for young children at home and at school."
+    )
+    parts = parse_dump(f"Harbour channel to be widened\n\n{article}\n\n{heading}\n\n{bio}\n")
+    body = "\n".join(parts.paragraphs)
+    assert "widen the channel" in body
+    assert "father of two" not in body and heading not in body

@@ -49,7 +49,12 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 # The author's bio or the publisher's blurb follows the article: "About Jane Doe", "About Ascom".
-ABOUT = re.compile(r"^About (?:the [Aa]uthor|[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3})$")
+# The same heading in the languages met most: "Sobre Ana Lima", "Über Moritz Bachmann".
+ABOUT = re.compile(
+    r"^(?:About|Sobre|Über|Acerca de|À propos de|A propos de|Informazioni su|Over) "
+    r"(?:the [Aa]uthor|[oa] autora?|den Autor|die Autorin|l'auteur|el autor|"
+    r"[A-ZÀ-ÖØ-Þ][\w'’.-]+(?: [A-ZÀ-ÖØ-Þ][\w'’.-]+){0,3})$"
+)
 WALL = re.compile(
     r"^(?:\d+\s+(?:responses?|comments?|replies|thoughts?|kommentare|comentarios|commenti|yorum)\b.*|"
     r"(?:leave|post|add|write) a (?:comment|reply)\b.*|join the (?:discussion|conversation)\b.*|"
@@ -59,7 +64,7 @@ WALL = re.compile(
 )
 # A field that is a number, a score or a figure: "70-44", "(1-0):", "$8.8", "12%", "5,040".
 NUMBER = re.compile(r"^[(\[]?[-+$£€#]?\d[\d.,:%–-]*[)\]]?[.,:;]?$")
-_DATA_SHARE = 0.4  # share of a short line's fields that are numbers for it to be data
+_DATA_SHARE = 0.3  # share of a short line's fields that are numbers for it to be data
 BREADCRUMB = re.compile(
     r"^(?:home|start|inicio|accueil|startseite|anasayfa|главная)\s*(?:[>»/|›:]\s*)?(?P<rest>.*)$",
     re.IGNORECASE,

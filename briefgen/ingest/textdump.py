@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from briefgen.ingest.article import Article
 from briefgen.ingest.dates import find_author, find_date, is_meta_line
@@ -196,6 +196,8 @@ def parse_dump(text: str) -> DumpParts:
     lines = [features(t, joined, fw) for t, joined in raw_lines]
     # Captions, teasers and menus repeat on a page; a paragraph of the article does not.
     seen = Counter(line.text for line in lines)
+    # A line of figures printed twice is a teaser headline ("30 jets for $8.8bn"), not data.
+    lines = [replace(line, data=False) if seen[line.text] > 1 else line for line in lines]
     prose = [is_prose(line, bool(fw)) and seen[line.text] == 1 for line in lines]
     listed = _in_list(lines)
     start, end = best_window(_weights(lines, prose, fw))
