@@ -12,7 +12,7 @@ import numpy as np
 
 from briefgen.markdown import plain_paragraphs
 from briefgen.nlp.firstnames import is_given_name
-from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
+from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.sentences import split_sentences, word_count, words
 from briefgen.nlp.stem import stem
 
@@ -51,6 +51,12 @@ _DANGLING = re.compile(
     r"(?:said|says|wrote|writes|added|adds|reported|reports|noted|argued|explained)\.$",
     re.IGNORECASE,
 )
+# Speaking in the first person, or a quote on its own: who speaks is in the sentence before,
+# unless this one names a speaker ("We are not out of the woods," the minister said.).
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|we|us|our|ours)\b|^[\"'“‘(]*(?:We|My|Our)\b"
+)
+_QUOTE_OPEN = re.compile(r"^[\"“‘']")
 _GIVEN_SURNAME = re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z][\w'’-]*)\b")
 _CAP_WORD = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+\s+([A-Z][\w'’-]+)")
@@ -153,6 +159,17 @@ def _with_full_names(text: str, full_names: dict[str, str], before: str = "") ->
     return text
 
 
+def _unattributed_voice(text: str) -> bool:
+    """True for a quote or first-person sentence that names no speaker: "We are up for this."
+    or "If we stagnate it's impossible to progress." read as nobody's words on their own."""
+    if not (_FIRST_PERSON.search(text) or _QUOTE_OPEN.match(text)):
+        return False
+    lowered = text.lower()
+    if "according to" in lowered:
+        return False
+    return not any(w.lower() in SPEECH_VERBS for w in words(text))
+
+
 def _whole(text: str) -> bool:
     """A sentence that ends in its own punctuation and no dangling attribution."""
     return bool(_ENDS.search(text)) and not _DANGLING.search(text)
@@ -165,7 +182,11 @@ def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozense
         return False
     if not _whole(text):
         return False
-    if not is_first and (first.group(1).lower() in CONTEXT_OPENERS or _CONTEXT_PHRASES.match(text)):
+    if not is_first and (
+        first.group(1).lower() in CONTEXT_OPENERS
+        or _CONTEXT_PHRASES.match(text)
+        or _unattributed_voice(text)
+    ):
         return False
     return not text.rstrip().endswith((":", ",", ";"))
 
@@ -173,6 +194,8 @@ def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozense
 def _as_point(text: str, full_names: dict[str, str] | None = None) -> str:
     """A short, self-contained bullet from a sentence, or "" when none can be made."""
     if not _balanced_quotes(text) or _CONTEXT_PHRASES.match(text) or not _whole(text):
+        return ""
+    if _unattributed_voice(text):
         return ""
     text = _with_full_names(text, full_names or {})
     # "However, it may be too early ..." -> "It may be too early ...": the link word needs

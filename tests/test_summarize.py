@@ -268,3 +268,24 @@ def test_auto_summary_cuts_a_lone_overlong_sentence_with_an_ellipsis() -> None:
     body = "The " + " ".join(f"word{k}" for k in range(120)) + " ended here."
     summary = auto_summary(body)
     assert summary.endswith("…") and len(summary.split()) == 60
+
+
+def test_an_unattributed_quote_or_first_person_sentence_is_not_a_summary_sentence() -> None:
+    """'"We are the best club in the region."' names no speaker: read alone in a summary or a
+    bullet it is nobody's claim. A quote that names its speaker stays usable."""
+    unattributed = [
+        '"We are the best harbour club in the region and this cup final win proved it."',
+        "If we keep winning cup finals like this the harbour club will grow every season.",
+    ]
+    paragraphs = [
+        "The Harbour club won the regional cup final on Saturday, beating River Town 3-1.",
+        '"The harbour club played the cup final with real belief," said coach Ana Silva.',
+        *unattributed,
+        "The harbour club will now play in the national cup, which starts in March.",
+        "River Town finished the cup final with ten players after a late red card.",
+        "Ticket sales for the cup final broke the club record set two seasons ago.",
+    ]
+    summary, points = summarize("Harbour club wins cup final", paragraphs)
+    for sentence in unattributed:
+        assert sentence not in summary and sentence not in points
+    assert "said coach Ana Silva" in summary + " ".join(points)
