@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,10 +116,18 @@ def plain_paragraphs(blocks: Sequence[str], md: MarkdownIt | None = None) -> lis
     paragraph, list item, quote or table cell; headings (labels, not sentences) and code left
     out. The same parser and ``_plain`` as ``body_facts``, so ingest's summaries, entities and
     the build's automatic summary read one text."""
+    # Ingest reads one article three times (summary, entities, tags): parsed once.
+    return list(_plain_text("\n\n".join(blocks), md))
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_text(markdown: str, md: MarkdownIt | None = None) -> tuple[str, ...]:
+    """``plain_paragraphs`` of one Markdown text (markdown-it is linear but slow on floods of
+    brackets, about 35 µs a character, so one article is parsed once, not once per reader)."""
     md = md or shared_markdown()
     out: list[str] = []
     heading = False
-    for token in md.parse("\n\n".join(blocks), {}):
+    for token in md.parse(markdown, {}):
         if token.type == "heading_open":
             heading = True
         elif token.type == "heading_close":
@@ -127,7 +136,7 @@ def plain_paragraphs(blocks: Sequence[str], md: MarkdownIt | None = None) -> lis
             text = " ".join(_plain(token.children or ()).split())
             if text:
                 out.append(text)
-    return out
+    return tuple(out)
 
 
 def _plain(children: Sequence[Token]) -> str:

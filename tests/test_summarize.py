@@ -289,3 +289,14 @@ def test_an_unattributed_quote_or_first_person_sentence_is_not_a_summary_sentenc
     for sentence in unattributed:
         assert sentence not in summary and sentence not in points
     assert "said coach Ana Silva" in summary + " ".join(points)
+
+
+def test_one_article_is_parsed_once_for_its_three_readers() -> None:
+    """Summary, entities and tags read the same paragraphs: the markdown-it parse is cached."""
+    from briefgen.markdown import _plain_text, plain_paragraphs
+
+    blocks = ["A first paragraph of the cached article.", "And a second one."]
+    plain_paragraphs(blocks)
+    hits = _plain_text.cache_info().hits
+    assert plain_paragraphs(blocks) == plain_paragraphs(blocks) == blocks
+    assert _plain_text.cache_info().hits == hits + 2
