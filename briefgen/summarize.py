@@ -338,3 +338,38 @@ def _key_points(
     if not points:  # nothing else to say: the summary sentences are the points
         return tuple(s.text for s in summary)
     return tuple(text for _, text, _ in sorted(points))
+
+
+_MIN_KEY_POINTS = 3
+
+
+def with_quotes(
+    summary: str, points: Sequence[str], quotes: Sequence[tuple[str, str]]
+) -> tuple[str, ...]:
+    """Key points topped up to three with attributed quotes, ``Speaker: “words”``.
+
+    A short interview piece leaves few sentences that stand alone (most are quotes whose
+    speaker is in the sentence before); a quote with its speaker's full name in front reads
+    alone. One quote per speaker first, in the article's order; none that repeats the summary
+    or a point; nothing added when the points are three or more already.
+    """
+    out = list(points)
+    if len(out) >= _MIN_KEY_POINTS:
+        return tuple(out)
+    taken = [_terms(summary), *(_terms(p) for p in out)]
+    speakers: set[str] = set()
+    for second_round in (False, True):
+        for speaker, text in quotes:
+            if len(out) >= _MIN_KEY_POINTS:
+                break
+            if not speaker or not text or (speaker in speakers and not second_round):
+                continue
+            if not _whole(text) or word_count(text) > _KEY_POINT_MAX_WORDS:
+                continue
+            terms = _terms(text)
+            if not terms or any(_cosine(terms, t) > _REDUNDANT for t in taken):
+                continue
+            out.append(f"{speaker}: “{text}”")
+            taken.append(terms)
+            speakers.add(speaker)
+    return tuple(out)

@@ -300,3 +300,25 @@ def test_one_article_is_parsed_once_for_its_three_readers() -> None:
     hits = _plain_text.cache_info().hits
     assert plain_paragraphs(blocks) == plain_paragraphs(blocks) == blocks
     assert _plain_text.cache_info().hits == hits + 2
+
+
+def test_few_points_are_topped_up_with_attributed_quotes() -> None:
+    from briefgen.summarize import with_quotes
+
+    summary = "Rovers signed striker Tom Hale on Monday after a long chase."
+    quotes = [
+        ("Ann Kerr", "Rovers signed striker Tom Hale on Monday after a long chase."),  # repeat
+        ("Ann Kerr", "We have wanted a player like him for two seasons."),
+        ("Ann Kerr", "He will start on Saturday against City."),
+        ("Tom Hale", "I am delighted to join a club with such ambition."),
+        ("Tom Hale", "It was all agreed in a morning"),  # no full stop: not a whole sentence
+    ]
+    points = with_quotes(summary, ["Hale scored 20 league goals for City last season."], quotes)
+    # One quote per speaker first, in order; the repeat of the summary is skipped.
+    assert points == (
+        "Hale scored 20 league goals for City last season.",
+        "Ann Kerr: “We have wanted a player like him for two seasons.”",
+        "Tom Hale: “I am delighted to join a club with such ambition.”",
+    )
+    three = ("One point here.", "Another point here.", "A third point here.")
+    assert with_quotes(summary, three, quotes) == three
