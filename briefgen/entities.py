@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from briefgen.markdown import plain_paragraphs
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 from briefgen.nlp.canonical import canonical_names
 from briefgen.nlp.lexicon import STOPWORDS
 from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
-from briefgen.nlp.sentences import plain_paragraphs
 from briefgen.nlp.tags import pick_tags
 
 __all__ = ["extract", "suggest_tags"]

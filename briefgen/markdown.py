@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,11 +111,41 @@ def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None, *,
     return BodyFacts(wikilinks=tuple(links), paragraphs=tuple(paragraphs), words=words)
 
 
+def plain_paragraphs(blocks: Sequence[str], md: MarkdownIt | None = None) -> list[str]:
+    """Markdown blocks (as ingest writes them) as the plain text a reader sees, one string per
+    paragraph, list item, quote or table cell; headings (labels, not sentences) and code left
+    out. The same parser and ``_plain`` as ``body_facts``, so ingest's summaries, entities and
+    the build's automatic summary read one text."""
+    # Ingest reads one article three times (summary, entities, tags): parsed once.
+    return list(_plain_text("\n\n".join(blocks), md))
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_text(markdown: str, md: MarkdownIt | None = None) -> tuple[str, ...]:
+    """``plain_paragraphs`` of one Markdown text (markdown-it is linear but slow on floods of
+    brackets, about 35 µs a character, so one article is parsed once, not once per reader)."""
+    md = md or shared_markdown()
+    out: list[str] = []
+    heading = False
+    for token in md.parse(markdown, {}):
+        if token.type == "heading_open":
+            heading = True
+        elif token.type == "heading_close":
+            heading = False
+        elif token.type == "inline" and not heading:
+            text = " ".join(_plain(token.children or ()).split())
+            if text:
+                out.append(text)
+    return tuple(out)
+
+
 def _plain(children: Sequence[Token]) -> str:
     """The reader-visible text of an inline token: link labels yes, images and HTML no."""
     parts: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        # "text_special" is a backslash escape ("\\[" reads "["); md.inline.parse leaves it
+        # unjoined, so without it escaped characters vanished from summaries.
+        if child.type in ("text", "text_special", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from briefgen.markdown import plain_paragraphs
 from briefgen.nlp.firstnames import is_given_name
-from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, STOPWORDS
-from briefgen.nlp.sentences import plain_paragraphs, split_sentences, word_count, words
+from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, SPEECH_VERBS, STOPWORDS
+from briefgen.nlp.sentences import split_sentences, word_count, words
 from briefgen.nlp.stem import stem
 
-__all__ = ["split_sentences", "summarize"]
+__all__ = ["split_sentences", "summarize", "summarize_text"]
 
 # Score weights, tuned on the BBC development split only (benchmarks/eval_quality.py: ROUGE-1
 # precision at 60 words 0.901 with lead 0.15 and length 0.4, 0.906 with 0.1 and 0.2).
@@ -50,6 +51,12 @@ _DANGLING = re.compile(
     r"(?:said|says|wrote|writes|added|adds|reported|reports|noted|argued|explained)\.$",
     re.IGNORECASE,
 )
+# Speaking in the first person, or a quote on its own: who speaks is in the sentence before,
+# unless this one names a speaker ("We are not out of the woods," the minister said.).
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|we|us|our|ours)\b|^[\"'“‘(]*(?:We|My|Our)\b"
+)
+_QUOTE_OPEN = re.compile(r"^[\"“‘']")
 _GIVEN_SURNAME = re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z][\w'’-]*)\b")
 _CAP_WORD = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’-]+\s+([A-Z][\w'’-]+)")
@@ -152,6 +159,17 @@ def _with_full_names(text: str, full_names: dict[str, str], before: str = "") ->
     return text
 
 
+def _unattributed_voice(text: str) -> bool:
+    """True for a quote or first-person sentence that names no speaker: "We are up for this."
+    or "If we stagnate it's impossible to progress." read as nobody's words on their own."""
+    if not (_FIRST_PERSON.search(text) or _QUOTE_OPEN.match(text)):
+        return False
+    lowered = text.lower()
+    if "according to" in lowered:
+        return False
+    return not any(w.lower() in SPEECH_VERBS for w in words(text))
+
+
 def _whole(text: str) -> bool:
     """A sentence that ends in its own punctuation and no dangling attribution."""
     return bool(_ENDS.search(text)) and not _DANGLING.search(text)
@@ -164,7 +182,11 @@ def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozense
         return False
     if not _whole(text):
         return False
-    if not is_first and (first.group(1).lower() in CONTEXT_OPENERS or _CONTEXT_PHRASES.match(text)):
+    if not is_first and (
+        first.group(1).lower() in CONTEXT_OPENERS
+        or _CONTEXT_PHRASES.match(text)
+        or _unattributed_voice(text)
+    ):
         return False
     return not text.rstrip().endswith((":", ",", ";"))
 
@@ -172,6 +194,8 @@ def _stands_alone(text: str, is_first: bool, surnames: frozenset[str] = frozense
 def _as_point(text: str, full_names: dict[str, str] | None = None) -> str:
     """A short, self-contained bullet from a sentence, or "" when none can be made."""
     if not _balanced_quotes(text) or _CONTEXT_PHRASES.match(text) or not _whole(text):
+        return ""
+    if _unattributed_voice(text):
         return ""
     text = _with_full_names(text, full_names or {})
     # "However, it may be too early ..." -> "It may be too early ...": the link word needs
@@ -236,8 +260,23 @@ def _pick(
 def summarize(
     title: str, paragraphs: Sequence[str], *, max_sentences: int = 3, max_words: int = 60
 ) -> tuple[str, tuple[str, ...]]:
-    """Pick 1-3 gist sentences (in document order) and 3-5 short key points."""
-    paragraphs = plain_paragraphs(paragraphs)
+    """Pick 1-3 gist sentences (in document order) and 3-5 short key points from Markdown
+    paragraphs (read as plain text through the renderer's own parser)."""
+    return summarize_text(
+        title, plain_paragraphs(paragraphs), max_sentences=max_sentences, max_words=max_words
+    )
+
+
+def summarize_text(
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    max_sentences: int = 3,
+    max_words: int = 60,
+    key_points: bool = True,
+) -> tuple[str, tuple[str, ...]]:
+    """``summarize`` on paragraphs that are plain text already (``BodyFacts.paragraphs``);
+    ``key_points=False`` skips the points when only the summary is wanted."""
     sents = _sentences(paragraphs)[:_MAX_SENTENCES]
     if not sents:
         return "", ()
@@ -263,7 +302,8 @@ def summarize(
             text = s.text  # the word budget holds; the name stays as the article gave it
         spare -= word_count(text) - s.n_words
         texts.append(text)
-    return " ".join(texts), _key_points(order, summary, surnames, full_names)
+    points = _key_points(order, summary, surnames, full_names) if key_points else ()
+    return " ".join(texts), points
 
 
 def _key_points(
@@ -298,3 +338,38 @@ def _key_points(
     if not points:  # nothing else to say: the summary sentences are the points
         return tuple(s.text for s in summary)
     return tuple(text for _, text, _ in sorted(points))
+
+
+_MIN_KEY_POINTS = 3
+
+
+def with_quotes(
+    summary: str, points: Sequence[str], quotes: Sequence[tuple[str, str]]
+) -> tuple[str, ...]:
+    """Key points topped up to three with attributed quotes, ``Speaker: “words”``.
+
+    A short interview piece leaves few sentences that stand alone (most are quotes whose
+    speaker is in the sentence before); a quote with its speaker's full name in front reads
+    alone. One quote per speaker first, in the article's order; none that repeats the summary
+    or a point; nothing added when the points are three or more already.
+    """
+    out = list(points)
+    if len(out) >= _MIN_KEY_POINTS:
+        return tuple(out)
+    taken = [_terms(summary), *(_terms(p) for p in out)]
+    speakers: set[str] = set()
+    for second_round in (False, True):
+        for speaker, text in quotes:
+            if len(out) >= _MIN_KEY_POINTS:
+                break
+            if not speaker or not text or (speaker in speakers and not second_round):
+                continue
+            if not _whole(text) or word_count(text) > _KEY_POINT_MAX_WORDS:
+                continue
+            terms = _terms(text)
+            if not terms or any(_cosine(terms, t) > _REDUNDANT for t in taken):
+                continue
+            out.append(f"{speaker}: “{text}”")
+            taken.append(terms)
+            speakers.add(speaker)
+    return tuple(out)

@@ -13,6 +13,7 @@ from briefgen.errors import Diagnostic, diag, did_you_mean
 from briefgen.markdown import BodyFacts, body_facts
 from briefgen.model import ENTITY_KINDS, Brief, Entities, Quote, Source
 from briefgen.slugs import is_safe_slug, slugify
+from briefgen.summarize import summarize_text
 
 KNOWN_KEYS = (
     "title", "date", "slug", "summary", "key_points", "tags", "section", "entities",
@@ -22,28 +23,28 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[-_]")
 # Characters that are errors in HTML and XML output (control characters, lone surrogates from
 # YAML escapes, non-characters); a brief is plain text, so they point at a damaged file.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SUMMARY_SCAN = 4000  # characters of a paragraph the auto summary looks at (it keeps ~50 words)
+_SUMMARY_SCAN = 4000  # characters of a paragraph the auto summary looks at (it keeps ~60 words)
+AUTO_SUMMARY_PROSE = 100  # words of leading prose the auto summary chooses its sentences from
 _SAFE_URL = re.compile(r"^https?://", re.I)
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[A-Z“\"0-9])")
 
 
-def auto_summary(body: str, *, max_words: int = 50, facts: BodyFacts | None = None) -> str:
-    """The body's first sentences, as plain text, up to about ``max_words`` words.
-
-    Sentences come from prose paragraphs of the parsed body (``facts``, parsed here when not
-    given): never from code, raw HTML, headings, lists or tables.
+def auto_summary(
+    body: str, *, max_words: int = 60, facts: BodyFacts | None = None, title: str = ""
+) -> str:
+    """A summary for a brief that has none: the one summariser (``summarize_text``, as ingest
+    uses) on the prose paragraphs of the one Markdown parse, never code, raw HTML, headings,
+    lists or tables. Whole sentences up to ``max_words`` words, chosen among the body's first
+    ``AUTO_SUMMARY_PROSE`` words so the cost per brief stays small and fixed; a lone sentence
+    longer than that is cut at a word and marked with an ellipsis.
     """
-    facts = facts if facts is not None else body_facts(body, prose_words=2 * max_words)
-    words: list[str] = []
-    for para in facts.paragraphs:
-        for sentence in _SENTENCE_END.split(para[:_SUMMARY_SCAN]):
-            count = len(sentence.split())
-            if words and len(words) + count > max_words:
-                return " ".join(words)
-            words.extend(sentence.split())
-            if len(words) >= max_words * 0.6:
-                return " ".join(words)
-    return " ".join(words)
+    if facts is None:
+        facts = body_facts(body, prose_words=AUTO_SUMMARY_PROSE)
+    paragraphs = [p[:_SUMMARY_SCAN] for p in facts.paragraphs]
+    summary, _ = summarize_text(title, paragraphs, max_words=max_words, key_points=False)
+    cut = summary.split()
+    if len(cut) > max_words:
+        return " ".join(cut[:max_words]).rstrip(",;:") + "…"
+    return summary
 
 
 def line_at(text: str, line: int) -> str:
@@ -183,7 +184,7 @@ class Checker:
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
         # The body's token stream: wikilinks, word count, and the prose an automatic summary
         # needs (parsed only when the front matter has no summary).
-        facts = body_facts(brief_body, body_line, prose_words=0 if summary else 100)
+        facts = body_facts(brief_body, body_line, prose_words=0 if summary else AUTO_SUMMARY_PROSE)
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),
@@ -194,7 +195,8 @@ class Checker:
             return None
         return Brief(
             path=self.rel, slug=slug, title=" ".join(title.split()), date=date, time=stamp,
-            summary=summary or auto_summary(brief_body, facts=facts), summary_is_auto=not summary,
+            summary=summary or auto_summary(brief_body, facts=facts, title=title),
+            summary_is_auto=not summary,
             draft=draft, lead=lead, body=brief_body, body_line=body_line,
             key_lines=dict(self.lines), content_hash=hashlib.sha256(raw).hexdigest(),
             word_count=facts.words, wikilinks=facts.wikilinks,

@@ -209,3 +209,61 @@ def test_dump_keeps_a_closing_line_and_the_list_it_introduces() -> None:
     assert "The new pack brings:" in body
     assert "- Challenges that last a whole week, even after the game is over" in body
     assert "Twitter" not in body and "All rights reserved" not in body
+
+
+def _menu(n: int) -> str:
+    return "\n".join(f"• Section {k}" for k in range(n))
+
+
+def test_scores_between_paragraphs_belong_to_the_report() -> None:
+    """A results round-up: score lines and box scores sit between paragraphs. They used to
+    cost the body window like menu entries, so only the last block of the report was kept."""
+    report = (
+        "Local Roundup: Viera stays unbeaten\n\n"
+        + _menu(8)
+        + "\n\nGIRLS BASKETBALL\n\nPalm Bay d. Rockledge 70-44\n\n"
+        "Rockledge 14 11 6 15 — 44\n\nPalm Bay 18 22 13 17 — 70\n\n"
+        "Palm Bay (1-0): Tolivert scored 25 points and Davis added 17 points in the win.\n\n"
+        "Heritage 12 9 20 12 — 53\n\nTitusville 2 3 0 4 — 9\n\n"
+        "Heritage (1-0): Armani Sheffield had 19 points and 3 steals for the visitors.\n\n"
+        "Melbourne 17 16 20 16 — 69\n\nSpace Coast 10 15 14 15 — 54\n\n"
+        "Space Coast (0-1): Kairi Thomas-Brooks led the team with 18 points on the night.\n\n"
+        + _menu(8)
+    )
+    parts = parse_dump(report)
+    body = "\n".join(parts.paragraphs)
+    assert "Tolivert scored 25 points" in body
+    assert "Rockledge 14 11 6 15 — 44" in body
+    assert "Heritage 12 9 20 12 — 53" in body
+    assert "Space Coast 10 15 14 15 — 54" in body
+    assert "Section" not in body
+
+
+def test_data_lines_are_numbers_not_headlines_or_file_names() -> None:
+    from briefgen.ingest.lines import is_data
+
+    assert is_data("Rockledge 14 11 6 15 — 44")
+    assert is_data("1 Kyle Busch 5040 5 1 17 27")
+    assert not is_data("Emirates orders 30 Boeing jets in a deal worth billions")
+    assert not is_data("apple-iphone-11-pro-colors-091019.jpg")
+    assert not is_data("12:51 p.m.")
+    assert not is_data("Published 2:16 AM EST Nov 20, 2019")
+
+
+@pytest.mark.parametrize(
+    "heading", ["About the author", "Sobre Carlos Lima", "Über den Autor", "Über Moritz Weber"]
+)
+def test_an_author_bio_heading_ends_the_article_in_any_language(heading: str) -> None:
+    """ "Sobre ..." / "Über ..." bios were read as more article (only English "About" was)."""
+    article = "\n\n".join(
+        f"The harbour board met on day {k} and agreed to widen the channel for larger ships."
+        for k in range(6)
+    )
+    bio = (
+        "Carlos Lima is a father of two and a teacher who writes about reading and music "
+        "for young children at home and at school."
+    )
+    parts = parse_dump(f"Harbour channel to be widened\n\n{article}\n\n{heading}\n\n{bio}\n")
+    body = "\n".join(parts.paragraphs)
+    assert "widen the channel" in body
+    assert "father of two" not in body and heading not in body

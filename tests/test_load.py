@@ -162,12 +162,16 @@ def test_symlink_outside_briefs_is_refused(tmp_path: Path) -> None:
     assert sorted(p.code for p in problems) == ["BG-IO003", "BG-IO003"]
 
 
-def test_auto_summary_takes_first_sentences() -> None:
-    body = ("## Heading\n\nOne short sentence. Two [linked](x) words here. "
-            + "More words in a sentence of exactly ten words here. " * 10)
+def test_auto_summary_takes_whole_sentences_of_the_prose() -> None:
+    """The build's auto summary is ingest's summariser on the parsed prose: link text kept,
+    headings and escapes read as the page shows them, whole sentences, at most 60 words."""
+    body = ("## Heading\n\nThe city council approved the new [harbour](x) budget on Monday. "
+            "Officials said the \\[revised\\] harbour budget adds two ferry routes next year. "
+            + "Residents asked questions about parking near the harbour for a long time. " * 8)
     summary = auto_summary(body)
-    assert summary.startswith("One short sentence. Two linked words here.")
-    assert len(summary.split()) <= 50
+    assert summary.startswith("The city council approved the new harbour budget on Monday.")
+    assert "[revised]" in summary and "Heading" not in summary
+    assert len(summary.split()) <= 60 and summary.endswith(".")
 
 
 def test_auto_summary_and_word_count_skip_code() -> None:

@@ -229,3 +229,96 @@ def test_a_very_long_text_is_summarised_in_bounded_time() -> None:
     start = time.perf_counter()
     summary, _ = summarize("Long", paragraphs)
     assert summary and time.perf_counter() - start < 10
+
+
+def test_markdown_paragraphs_are_read_through_the_renderers_parse() -> None:
+    """Ingest's Markdown is read by the same markdown-it parse as the page: an escaped bracket
+    is a bracket, link text stays, a heading is no sentence, code is not prose."""
+    paragraphs = [
+        "## Harbour news",
+        r"The council approved the \[revised\] harbour budget on Monday after a long debate.",
+        "Officials from the [port authority](https://example.org) said ferries will run hourly.",
+        "    rm -rf / is what the old deploy script ran every night",
+    ]
+    summary, _ = summarize("Harbour budget approved", paragraphs)
+    assert "[revised]" in summary and "port authority said" in summary
+    assert "Harbour news" not in summary and "rm -rf" not in summary and "](" not in summary
+
+
+def test_build_auto_summary_is_the_same_summariser() -> None:
+    """validate.auto_summary (briefs without ``summary:``) picks what ingest's summariser picks
+    from the same prose, at most 60 words of whole sentences; key points are not computed."""
+    from briefgen.markdown import body_facts
+    from briefgen.summarize import summarize_text
+    from briefgen.validate import AUTO_SUMMARY_PROSE, auto_summary
+
+    title, paragraphs = article(ARTICLES[0])
+    body = "\n\n".join(paragraphs)
+    facts = body_facts(body, prose_words=AUTO_SUMMARY_PROSE)
+    auto = auto_summary(body, title=title)
+    assert auto == summarize_text(title, facts.paragraphs, key_points=False)[0]
+    assert summarize_text(title, facts.paragraphs, key_points=False)[1] == ()
+    assert auto and word_count(auto) <= 60 and auto.rstrip("”\"'’)")[-1] in ".!?"
+    assert set(split_sentences(auto)) <= set(sentences_of(list(facts.paragraphs)))
+
+
+def test_auto_summary_cuts_a_lone_overlong_sentence_with_an_ellipsis() -> None:
+    from briefgen.validate import auto_summary
+
+    body = "The " + " ".join(f"word{k}" for k in range(120)) + " ended here."
+    summary = auto_summary(body)
+    assert summary.endswith("…") and len(summary.split()) == 60
+
+
+def test_an_unattributed_quote_or_first_person_sentence_is_not_a_summary_sentence() -> None:
+    """'"We are the best club in the region."' names no speaker: read alone in a summary or a
+    bullet it is nobody's claim. A quote that names its speaker stays usable."""
+    unattributed = [
+        '"We are the best harbour club in the region and this cup final win proved it."',
+        "If we keep winning cup finals like this the harbour club will grow every season.",
+    ]
+    paragraphs = [
+        "The Harbour club won the regional cup final on Saturday, beating River Town 3-1.",
+        '"The harbour club played the cup final with real belief," said coach Ana Silva.',
+        *unattributed,
+        "The harbour club will now play in the national cup, which starts in March.",
+        "River Town finished the cup final with ten players after a late red card.",
+        "Ticket sales for the cup final broke the club record set two seasons ago.",
+    ]
+    summary, points = summarize("Harbour club wins cup final", paragraphs)
+    for sentence in unattributed:
+        assert sentence not in summary and sentence not in points
+    assert "said coach Ana Silva" in summary + " ".join(points)
+
+
+def test_one_article_is_parsed_once_for_its_three_readers() -> None:
+    """Summary, entities and tags read the same paragraphs: the markdown-it parse is cached."""
+    from briefgen.markdown import _plain_text, plain_paragraphs
+
+    blocks = ["A first paragraph of the cached article.", "And a second one."]
+    plain_paragraphs(blocks)
+    hits = _plain_text.cache_info().hits
+    assert plain_paragraphs(blocks) == plain_paragraphs(blocks) == blocks
+    assert _plain_text.cache_info().hits == hits + 2
+
+
+def test_few_points_are_topped_up_with_attributed_quotes() -> None:
+    from briefgen.summarize import with_quotes
+
+    summary = "Rovers signed striker Tom Hale on Monday after a long chase."
+    quotes = [
+        ("Ann Kerr", "Rovers signed striker Tom Hale on Monday after a long chase."),  # repeat
+        ("Ann Kerr", "We have wanted a player like him for two seasons."),
+        ("Ann Kerr", "He will start on Saturday against City."),
+        ("Tom Hale", "I am delighted to join a club with such ambition."),
+        ("Tom Hale", "It was all agreed in a morning"),  # no full stop: not a whole sentence
+    ]
+    points = with_quotes(summary, ["Hale scored 20 league goals for City last season."], quotes)
+    # One quote per speaker first, in order; the repeat of the summary is skipped.
+    assert points == (
+        "Hale scored 20 league goals for City last season.",
+        "Ann Kerr: “We have wanted a player like him for two seasons.”",
+        "Tom Hale: “I am delighted to join a club with such ambition.”",
+    )
+    three = ("One point here.", "Another point here.", "A third point here.")
+    assert with_quotes(summary, three, quotes) == three

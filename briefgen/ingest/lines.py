@@ -49,7 +49,12 @@ BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 # The author's bio or the publisher's blurb follows the article: "About Jane Doe", "About Ascom".
-ABOUT = re.compile(r"^About (?:the [Aa]uthor|[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,3})$")
+# The same heading in the languages met most: "Sobre Ana Lima", "Über Moritz Bachmann".
+ABOUT = re.compile(
+    r"^(?:About|Sobre|Über|Acerca de|À propos de|A propos de|Informazioni su|Over) "
+    r"(?:the [Aa]uthor|[oa] autora?|den Autor|die Autorin|l'auteur|el autor|"
+    r"[A-ZÀ-ÖØ-Þ][\w'’.-]+(?: [A-ZÀ-ÖØ-Þ][\w'’.-]+){0,3})$"
+)
 WALL = re.compile(
     r"^(?:\d+\s+(?:responses?|comments?|replies|thoughts?|kommentare|comentarios|commenti|yorum)\b.*|"
     r"(?:leave|post|add|write) a (?:comment|reply)\b.*|join the (?:discussion|conversation)\b.*|"
@@ -57,6 +62,9 @@ WALL = re.compile(
     r"(?:\S+\s+){0,5}says:|.*\b\d{1,2}:\d\d\s*(?:am|pm)?\s*(?:says|said|wrote):)$",
     re.IGNORECASE,
 )
+# A field that is a number, a score or a figure: "70-44", "(1-0):", "$8.8", "12%", "5,040".
+NUMBER = re.compile(r"^[(\[]?[-+$£€#]?\d[\d.,:%–-]*[)\]]?[.,:;]?$")
+_DATA_SHARE = 0.3  # share of a short line's fields that are numbers for it to be data
 BREADCRUMB = re.compile(
     r"^(?:home|start|inicio|accueil|startseite|anasayfa|главная)\s*(?:[>»/|›:]\s*)?(?P<rest>.*)$",
     re.IGNORECASE,
@@ -84,6 +92,19 @@ class Line:
     bullet: bool
     junk: bool
     joined: bool  # no blank line before it: same block as the line above (list item, line break)
+    data: bool = False  # a short line mostly of numbers: a score, a table row, a result
+
+
+def is_data(text: str) -> bool:
+    """True for a short line where numbers carry the meaning ("Palm Bay 18 22 13 17 — 70").
+
+    Menus, share bars and link lists are words; results, standings and figures are numbers.
+    Dates and bylines are not data (they are judged by ``is_meta_line``)."""
+    fields = text.split()
+    if not 2 <= len(fields) <= 30 or is_meta_line(text):
+        return False
+    numeric = sum(1 for f in fields if NUMBER.match(f))
+    return numeric >= 2 and numeric / len(fields) >= _DATA_SHARE
 
 
 def size(text: str) -> float:
@@ -108,15 +129,18 @@ def features(text: str, joined: bool, function_words: frozenset[str]) -> Line:
     """Measure one line."""
     words = [w.lower() for w in WORD.findall(text)]
     share = sum(w in function_words for w in words) / len(words) if words else 0.0
+    junk = len(text) <= MAX_PATTERN_CHARS and any(
+        p.search(text) for p in (JUNK, BRACKETED, CAPTION, BOILERPLATE)
+    )
     return Line(
         text=text,
         size=size(text),
         ends=bool(END.search(text)),
         function_share=share,
         bullet=bool(BULLET.match(text)),
-        junk=len(text) <= MAX_PATTERN_CHARS
-        and any(p.search(text) for p in (JUNK, BRACKETED, CAPTION, BOILERPLATE)),
+        junk=junk,
         joined=joined,
+        data=not junk and is_data(text),
     )
 
 
@@ -140,6 +164,8 @@ def weight(line: Line, prose: bool) -> float:
         return -1e6
     if is_meta_line(line.text):
         return -8.0  # bylines and dates inside the body mark teaser cards of other stories
+    if line.data and not prose:
+        return 0.0  # a score or a table row: neither article prose nor page furniture
     if prose:
         # Running text ends like a sentence; a long line that does not is often a footer blurb.
         return line.size if line.ends else line.size / 2

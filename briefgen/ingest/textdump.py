@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from briefgen.ingest.article import Article
 from briefgen.ingest.dates import find_author, find_date, is_meta_line
@@ -196,10 +196,14 @@ def parse_dump(text: str) -> DumpParts:
     lines = [features(t, joined, fw) for t, joined in raw_lines]
     # Captions, teasers and menus repeat on a page; a paragraph of the article does not.
     seen = Counter(line.text for line in lines)
+    # A line of figures printed twice is a teaser headline ("30 jets for $8.8bn"), not data.
+    lines = [replace(line, data=False) if seen[line.text] > 1 else line for line in lines]
     prose = [is_prose(line, bool(fw)) and seen[line.text] == 1 for line in lines]
     listed = _in_list(lines)
     start, end = best_window(_weights(lines, prose, fw))
     start, end = _trim_segments(lines, prose, start, end, fw)
+    while 0 < start < end and lines[start - 1].data:
+        start -= 1  # the scores or table rows the first paragraph follows on from
     if start == end:  # nothing reads like prose: keep the longest line as the body
         start = max(range(len(lines)), key=lambda i: lines[i].size)
         end = start + 1
@@ -313,12 +317,22 @@ def _keep_flags(
             keep = listed[i] or (
                 line.joined and not line.junk and _continues(lines[i - 1].text, line.text)
             )
+        if not keep and line.data:
+            # Scores and table rows between paragraphs are the article's figures.
+            keep = bool(flags and flags[-1]) or _data_follows(lines, prose, i + 1, end)
         if i == title_at or (i < start + 3 and is_meta_line(line.text) and not prose[i]):
             keep = False
         if keep and not clean and seen[line.text] > 1 and not prose[i]:
             keep = False  # repeated on the page: a caption, a teaser or the headline again
         flags.append(keep)
     return flags
+
+
+def _data_follows(lines: Sequence[Line], prose: Sequence[bool], i: int, end: int) -> bool:
+    """True when a run of data lines starting at ``i`` leads into prose inside the window."""
+    while i < end and lines[i].data and not prose[i]:
+        i += 1
+    return i < end and prose[i]
 
 
 def _join_paragraphs(texts: Sequence[str], keep: Sequence[bool]) -> tuple[str, ...]:

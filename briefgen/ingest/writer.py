@@ -20,7 +20,7 @@ from briefgen.frontmatter import FrontMatterError
 from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
 from briefgen.model import Entities
-from briefgen.summarize import summarize
+from briefgen.summarize import summarize, with_quotes
 
 HASH_KEY = "ingest_hash"
 _HASH_LINE = re.compile(rf"^{HASH_KEY}:[^\n]*\n", re.MULTILINE)
@@ -43,6 +43,10 @@ def enrich(article: Article) -> Article:
         found_entities, found_quotes = extract(article.title, plain)
         entities = entities if entities is not None else found_entities
         quotes = quotes if quotes is not None else found_quotes
+    if points and not article.key_points:  # too few points of our own: attributed quotes too
+        people = set((entities or Entities()).people)  # a speaker we know to be a person
+        said = [(q.speaker, q.text) for q in quotes or () if q.speaker in people]
+        key_points = with_quotes(summary, points, said)
     tags = tags or tuple(suggest_tags(article.title, plain, article.section, article.categories))
     return replace(
         article, summary=summary, key_points=key_points, entities=entities, quotes=quotes, tags=tags
