@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 # Words whose trailing dot rarely ends a sentence (titles, months, Latin shorthands).
 _ABBREVIATIONS = frozenset(
@@ -64,36 +63,3 @@ def words(text: str) -> list[str]:
 def word_count(text: str) -> int:
     """Number of word tokens, counted the way the evaluation does (``\\w+``)."""
     return len(re.findall(r"\w+", text))
-
-
-# Bounded repeats: "[" * 100_000 made unbounded link patterns quadratic (issue 15).
-# The classes exclude the opening bracket too, so a run of "[" fails at once at each start.
-_IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,2000}\)")
-_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\([^()\n]{0,2000}\)")
-_WIKILINK = re.compile(r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{1,300}))?\]\]")
-_MARKS = re.compile(r"(?<!\\)(\*\*|__|`)")
-_LEAD = re.compile(r"^\s*(?:>\s*)+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-# A backslash before ASCII punctuation is a Markdown escape: "\[ref\]" reads "[ref]".
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def markdown_to_text(markdown: str) -> str:
-    """One Markdown paragraph as plain text: images dropped, link and wikilink text kept,
-    emphasis and block markers removed, backslash escapes undone."""
-    text = _IMAGE.sub("", markdown)
-    text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _LINK.sub(r"\1", text)
-    text = _LEAD.sub("", _MARKS.sub("", text))
-    return _ESCAPE.sub(r"\1", text).strip()
-
-
-def plain_paragraphs(paragraphs: Sequence[str]) -> list[str]:
-    """Paragraphs as plain text: Markdown links, emphasis and markers removed, headings dropped."""
-    out: list[str] = []
-    for paragraph in paragraphs:
-        if paragraph.lstrip().startswith("#"):
-            continue  # a subhead is a label, not a sentence of the story
-        text = markdown_to_text(paragraph)
-        if text:
-            out.append(text)
-    return out
