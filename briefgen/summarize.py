@@ -274,9 +274,12 @@ def summarize_text(
     max_sentences: int = 3,
     max_words: int = 60,
     key_points: bool = True,
+    keep_lede: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
     """``summarize`` on paragraphs that are plain text already (``BodyFacts.paragraphs``);
-    ``key_points=False`` skips the points when only the summary is wanted."""
+    ``key_points=False`` skips the points when only the summary is wanted. ``keep_lede``
+    takes the opening sentence first when it stands alone: a brief a person wrote opens with
+    its point, and a later sentence ("The group's proposal…") often leans on it."""
     sents = _sentences(paragraphs)[:_MAX_SENTENCES]
     if not sents:
         return "", ()
@@ -289,6 +292,8 @@ def summarize_text(
         for s in order
         if s.n_words >= _MIN_WORDS and _stands_alone(s.text, s.index == 0, surnames)
     ]
+    if keep_lede and usable and any(s.index == 0 for s in usable):
+        usable = sorted(usable, key=lambda s: s.index != 0)  # stable: the rest keep their rank
     picked = _pick(usable, max_sentences, max_words)
     if not picked:  # a very short or odd text: its best whole sentence, however long
         picked = (usable or order)[:1]

@@ -40,7 +40,8 @@ def auto_summary(
     if facts is None:
         facts = body_facts(body, prose_words=AUTO_SUMMARY_PROSE)
     paragraphs = [p[:_SUMMARY_SCAN] for p in facts.paragraphs]
-    summary, _ = summarize_text(title, paragraphs, max_words=max_words, key_points=False)
+    summary, _ = summarize_text(title, paragraphs, max_words=max_words, key_points=False,
+                                keep_lede=True)
     cut = summary.split()
     if len(cut) > max_words:
         return " ".join(cut[:max_words]).rstrip(",;:") + "…"

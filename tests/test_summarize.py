@@ -256,7 +256,7 @@ def test_build_auto_summary_is_the_same_summariser() -> None:
     body = "\n\n".join(paragraphs)
     facts = body_facts(body, prose_words=AUTO_SUMMARY_PROSE)
     auto = auto_summary(body, title=title)
-    assert auto == summarize_text(title, facts.paragraphs, key_points=False)[0]
+    assert auto == summarize_text(title, facts.paragraphs, key_points=False, keep_lede=True)[0]
     assert summarize_text(title, facts.paragraphs, key_points=False)[1] == ()
     assert auto and word_count(auto) <= 60 and auto.rstrip("”\"'’)")[-1] in ".!?"
     assert set(split_sentences(auto)) <= set(sentences_of(list(facts.paragraphs)))
@@ -322,3 +322,19 @@ def test_few_points_are_topped_up_with_attributed_quotes() -> None:
     )
     three = ("One point here.", "Another point here.", "A third point here.")
     assert with_quotes(summary, three, quotes) == three
+
+
+def test_auto_summary_opens_with_the_lede_when_it_stands_alone() -> None:
+    """A brief a person wrote opens with its point: the build's automatic summary keeps that
+    opening sentence rather than later ones that lean on it ("The group's proposal…"), as in
+    the sample digest's shipping brief, which has no ``summary:``."""
+    from briefgen.frontmatter import read
+    from briefgen.validate import auto_summary
+
+    sample = (Path(__file__).parent.parent / "content" / "briefs"
+              / "2026-11-24-pacific-shipping-emissions.md")
+    front = read(sample.read_text(encoding="utf-8"))
+    assert "summary" not in front.data
+    summary = auto_summary(front.body, title=front.data["title"])
+    assert summary.startswith("Delegates from several Pacific island states"), summary
+    assert word_count(summary) <= 60
