@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as a script from any folder
     sys.path.insert(0, str(ROOT))
 
-from briefgen.related import EXACT_UP_TO, Related, RelDoc, rank_related  # noqa: E402
+from briefgen.pipeline.related import EXACT_UP_TO, Related, RelDoc, rank_related  # noqa: E402
 
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "da", "fe", "gu", "ha", "jo",
               "pe", "qui", "ber", "tor", "lan", "mar", "dis", "con", "pro", "ist", "ment", "ing")

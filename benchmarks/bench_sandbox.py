@@ -19,12 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synth import generate
 
-from briefgen import theme as theme_mod
 from briefgen.build import gather
-from briefgen.cache import BuildCache
 from briefgen.config import load_config
-from briefgen.render import render_pages
-from briefgen.views import site_view
+from briefgen.pipeline import theme as theme_mod
+from briefgen.pipeline.render import render_pages
+from briefgen.pipeline.views import site_view
+from briefgen.store.cache import BuildCache
 
 
 class _Plain(jinja2.Environment):

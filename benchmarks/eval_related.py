@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the scorer imports this file by path, not as a package
     sys.path.insert(0, str(ROOT))
 
-from briefgen.related import RelDoc, rank_related  # noqa: E402
+from briefgen.pipeline.related import RelDoc, rank_related  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "eval" / "related_score.py"
 _DAY = dt.date(2005, 1, 1)  # the corpus has no dates; time decay is switched off anyway

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefgen.entities import extract, suggest_tags  # noqa: E402
-from briefgen.summarize import summarize  # noqa: E402
+from briefgen.nlp.entities import extract, suggest_tags  # noqa: E402
+from briefgen.nlp.summarize import summarize  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 CORPUS = ROOT.parent / "shared" / "corpora" / "bbc-news-summary" / "News Articles"

@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefgen.link import build_graph  # noqa: E402
-from briefgen.load import find_brief_files, load_briefs, load_entity_defs  # noqa: E402
-from briefgen.threads import plan_threads  # noqa: E402
+from briefgen.pipeline.link import build_graph  # noqa: E402
+from briefgen.pipeline.load import find_brief_files, load_briefs, load_entity_defs  # noqa: E402
+from briefgen.pipeline.threads import plan_threads  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 BBC = SHARED / "corpora" / "bbc-news-summary" / "News Articles"

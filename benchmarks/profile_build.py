@@ -26,10 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from briefgen import build as build_mod
-from briefgen import link as link_mod
-from briefgen import write as write_mod
-from briefgen.cache import BuildCache
 from briefgen.config import load_config
+from briefgen.pipeline import link as link_mod
+from briefgen.pipeline import write as write_mod
+from briefgen.store.cache import BuildCache
 
 STEPS = ("site_manifest", "find_brief_files", "load_briefs", "build_graph", "start_ranking",
          "render_bodies", "plan_listing_pages", "_feeds", "plan_ranked_pages", "plan_emails",

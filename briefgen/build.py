@@ -14,21 +14,12 @@ from typing import Any, Protocol
 
 import jinja2
 
-from briefgen import feeds, search
-from briefgen.cache import (
-    BuildCache,
-    Memo,
-    digest,
-    files_under,
-    folder_id,
-    site_manifest,
-    unchanged_brief_count,
-)
 from briefgen.config import Config
-from briefgen.email import email_warnings, plan_emails
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.files import MAX_ASSET, read_inside, regular_files
-from briefgen.link import (
+from briefgen.model import Brief, OutputFile, PageSpec, Related
+from briefgen.pipeline import feeds
+from briefgen.pipeline.email import email_warnings, plan_emails
+from briefgen.pipeline.link import (
     LinkGraph,
     Ranked,
     RankJob,
@@ -36,13 +27,11 @@ from briefgen.link import (
     ranking_helper,
     start_ranking,
 )
-from briefgen.load import find_brief_files, load_briefs, load_entity_defs
-from briefgen.lock import build_lock
-from briefgen.model import Brief, OutputFile, PageSpec, Related
-from briefgen.parallel import Helper, default_workers
-from briefgen.render import render_bodies, render_pages, render_to_folder
-from briefgen.theme import Theme, find_theme, make_env, template_fingerprints
-from briefgen.views import (
+from briefgen.pipeline.load import find_brief_files, load_briefs, load_entity_defs
+from briefgen.pipeline.parallel import Helper, default_workers
+from briefgen.pipeline.render import render_bodies, render_pages, render_to_folder
+from briefgen.pipeline.theme import Theme, find_theme, make_env, template_fingerprints
+from briefgen.pipeline.views import (
     brief_path,
     entity_path,
     plan_cards,
@@ -51,7 +40,19 @@ from briefgen.views import (
     site_view,
     tag_path,
 )
-from briefgen.write import check_paths, staging, write_files
+from briefgen.pipeline.write import check_paths, staging, write_files
+from briefgen.publish import search
+from briefgen.source.files import MAX_ASSET, read_inside, regular_files
+from briefgen.store.cache import (
+    BuildCache,
+    Memo,
+    digest,
+    files_under,
+    folder_id,
+    site_manifest,
+    unchanged_brief_count,
+)
+from briefgen.store.lock import build_lock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

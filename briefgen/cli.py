@@ -101,8 +101,8 @@ def build(root: Path | None, drafts: bool | None, base_url: str | None, no_cache
     The site is written to a staging folder and swapped in at the end, so a failed
     build leaves the previous site untouched.
     """
-    from briefgen.cache import unchanged_brief_count
     from briefgen.config import Config
+    from briefgen.store.cache import unchanged_brief_count
 
     root = _root(root)
     _require_digest(root, "Build")
@@ -175,7 +175,7 @@ def check(root: Path | None) -> None:
 def new(title: str, root: Path | None, day: str | None, tags: tuple[str, ...]) -> None:
     """Create a new brief from a template and print its path."""
     from briefgen.config import Config
-    from briefgen.scaffold import new_brief
+    from briefgen.publish.scaffold import new_brief
 
     root = _root(root)
     config = _load_config(root)
@@ -216,7 +216,7 @@ def _stop(problem: Diagnostic) -> NoReturn:
 @click.option("--title", default="Briefing Digest", show_default=True, help="The digest's title.")
 def init(directory: Path, title: str) -> None:
     """Scaffold a new digest site in DIRECTORY, ready to push to GitHub Pages."""
-    from briefgen.scaffold import init_site
+    from briefgen.publish.scaffold import init_site
 
     try:
         created = init_site(directory, title=title)
@@ -348,7 +348,7 @@ def deploy(root: Path | None, remote: str, branch: str, message: str | None, no_
     and never touches your working tree or current branch.
     """
     from briefgen.config import Config
-    from briefgen.deploy import deploy as run_deploy
+    from briefgen.publish.deploy import deploy as run_deploy
 
     root = _root(root)
     _require_digest(root, "Deploy")

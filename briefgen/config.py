@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import BriefgenError, Diagnostic, diag, did_you_mean
-from briefgen.files import UnsafeFile, read_inside
-from briefgen.yamlpos import load_yaml, top_key_lines
+from briefgen.source.files import UnsafeFile, read_inside
+from briefgen.source.yamlpos import load_yaml, top_key_lines
 
 CONFIG_NAME = "briefgen.yaml"
 _MAX_CONFIG = 1024 * 1024  # a settings file this large is not one

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefgen import build as build_mod
-from briefgen.cache import BuildCache
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
-from briefgen.link import LinkGraph
-from briefgen.load import load_briefs
 from briefgen.model import Brief, OutputFile, PageSpec
-from briefgen.render import render_bodies, render_pages
-from briefgen.theme import Theme
-from briefgen.views import brief_path, brief_view, site_view
+from briefgen.pipeline.link import LinkGraph
+from briefgen.pipeline.load import load_briefs
+from briefgen.pipeline.render import render_bodies, render_pages
+from briefgen.pipeline.theme import Theme
+from briefgen.pipeline.views import brief_path, brief_view, site_view
+from briefgen.store.cache import BuildCache
 
 _LOAD_CODES = ("BG-FM", "BG-IO")  # what parsing one file reports; link errors come later
 # Fields of a brief that only its own page and its feed entries read (see the module note).

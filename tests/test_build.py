@@ -232,7 +232,7 @@ def test_sample_site_works_under_a_project_path(sample_site: Path, tmp_path: Pat
 
 
 def test_parallel_build_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefgen import parallel
+    from briefgen.pipeline import parallel
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)  # make the small sample use workers
     root = tmp_path / "p"
@@ -246,7 +246,7 @@ def test_parallel_build_equals_serial(tmp_path: Path, monkeypatch: pytest.Monkey
 _FORKED_BUILD = """
 import sys
 from pathlib import Path
-from briefgen import parallel
+from briefgen.pipeline import parallel
 parallel.MIN_ITEMS = 2  # make the small sample use forked workers
 from briefgen.build import build
 from briefgen.config import load_config

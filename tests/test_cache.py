@@ -13,8 +13,8 @@ from typing import Any
 from conftest import REPO
 
 from briefgen.build import build, build_site
-from briefgen.cache import BuildCache
 from briefgen.config import load_config
+from briefgen.store.cache import BuildCache
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -178,7 +178,7 @@ def test_a_replaced_site_folder_is_not_reused(tmp_path: Path) -> None:
 
 
 def test_unchanged_brief_files_are_not_read_again(tmp_path: Path, monkeypatch: Any) -> None:
-    from briefgen import load
+    from briefgen.pipeline import load
 
     root = _sample(tmp_path)
     config = load_config(root)
@@ -277,7 +277,7 @@ def test_type_confused_entries_are_dropped_not_used(tmp_path: Path) -> None:
 
 
 def test_codec_round_trip(tmp_path: Path) -> None:
-    from briefgen import codec
+    from briefgen.store import codec
 
     root = _sample(tmp_path)
     cache = BuildCache()

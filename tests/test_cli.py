@@ -172,7 +172,7 @@ def test_new_in_a_read_only_folder_is_a_clean_error(make_site: Callable[..., Pat
     """It printed a traceback. Root ignores file modes, so then the refusal is simulated."""
     import errno
 
-    import briefgen.scaffold
+    import briefgen.publish.scaffold
 
     root = make_site({"content/briefs/a.md": brief("A")})
     folder = root / "content/briefs"
@@ -180,7 +180,7 @@ def test_new_in_a_read_only_folder_is_a_clean_error(make_site: Callable[..., Pat
         def refuse(*args: object, **kwargs: object) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(folder / "x.md"))
 
-        monkeypatch.setattr(briefgen.scaffold, "new_brief", refuse)
+        monkeypatch.setattr(briefgen.publish.scaffold, "new_brief", refuse)
     folder.chmod(0o555)
     try:
         result = _invoke("new", "Harbour Wall", "-C", str(root))

@@ -20,9 +20,9 @@ from linkcheck import crawl, links_of
 from pages_server import serve_pages
 
 from briefgen.config import load_config
-from briefgen.deploy import deploy
 from briefgen.errors import BriefgenError
-from briefgen.scaffold import init_site
+from briefgen.publish.deploy import deploy
+from briefgen.publish.scaffold import init_site
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from linkcheck import links_of
 
 from briefgen.build import build
 from briefgen.config import load_config
-from briefgen.editions import join_words
+from briefgen.pipeline.editions import join_words
 
 BASE = "https://news.example.org/digest/"
 

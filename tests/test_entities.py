@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.entities import extract, suggest_tags
 from briefgen.model import Entities, Quote
+from briefgen.nlp.entities import extract, suggest_tags
 from briefgen.nlp.gazetteer import lookup
 from briefgen.nlp.sentences import split_sentences
 

@@ -1,8 +1,8 @@
 """Faults: SIGKILL during a build or an ingest, a full disk, a read-only output folder.
 
 A killed build must leave ``site/`` a complete build, the old one or the new one, as a user
-sees it after ``briefgen.write.recover`` (which every build runs first). A full or read-only
-disk gives BG-WR003 and leaves ``site/`` as it was. A killed ingest leaves no half brief.
+sees it after ``briefgen.pipeline.write.recover`` (which every build runs first). A full or
+read-only disk gives BG-WR003 and leaves ``site/`` as it was. A killed ingest leaves no half brief.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from conftest import REPO
 from briefgen.build import build
 from briefgen.config import load_config
 from briefgen.errors import BriefgenError
-from briefgen.load import SourceFile, parse_brief
-from briefgen.write import recover
+from briefgen.pipeline.load import SourceFile, parse_brief
+from briefgen.pipeline.write import recover
 
 pytestmark = pytest.mark.slow
 
@@ -276,7 +276,7 @@ def test_sigkill_during_ingest_leaves_no_half_brief(tmp_path: Path) -> None:
 
 def test_full_disk_while_saving_the_cache_is_a_warning(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import briefgen.cache
+    import briefgen.store.cache
 
     root = tmp_path / "root"
     _small_site(root)
@@ -285,7 +285,7 @@ def test_full_disk_while_saving_the_cache_is_a_warning(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     # Writing a cache file fails after its temporary file was opened, as a full disk does.
-    monkeypatch.setattr(briefgen.cache, "_encode", no_space)
+    monkeypatch.setattr(briefgen.store.cache, "_encode", no_space)
     result = build(load_config(root))
     warnings = [d.code for d in result.diagnostics if d.severity == "warning"]
     assert [c for c in warnings if c != "BG-EM001"] == ["BG-IO005"]  # EM001: no base_url
@@ -339,7 +339,7 @@ def test_two_builds_at_once_never_break_the_site(tmp_path: Path) -> None:
 
 
 def test_second_build_waits_or_stops_while_the_lock_is_held(tmp_path: Path) -> None:
-    from briefgen.lock import build_lock
+    from briefgen.store.lock import build_lock
 
     root = tmp_path / "root"
     _small_site(root)

@@ -132,7 +132,7 @@ def test_links_are_absolute_with_base_url(tmp_path: Path) -> None:
 
 
 def test_a_large_archive_gets_a_sitemap_index() -> None:
-    from briefgen.feeds import sitemaps
+    from briefgen.pipeline.feeds import sitemaps
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     pages = {f"briefs/b{i}.html": f"2025-01-{i + 1:02d}" for i in range(7)} | {"index.html": ""}
     assert [p for p, _ in sitemaps(BASE, pages)] == ["sitemap.xml"]  # under the limit: one file

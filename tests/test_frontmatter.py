@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from briefgen.cli import main
-from briefgen.frontmatter import FrontMatterError, read
 from briefgen.ingest.writer import read_identity
-from briefgen.load import SourceFile, parse_brief
-from briefgen.scaffold import brief_text, init_site
-from briefgen.yamlpos import read_yaml, top_key_lines
+from briefgen.pipeline.load import SourceFile, parse_brief
+from briefgen.publish.scaffold import brief_text, init_site
+from briefgen.source.frontmatter import FrontMatterError, read
+from briefgen.source.yamlpos import read_yaml, top_key_lines
 
 BOMB = Path(__file__).parent / "fixtures" / "hostile" / "briefs" / "billion-laughs.md"
 

@@ -683,7 +683,7 @@ def test_control_characters_in_config_are_refused(make_site: Callable[..., Path]
 
 
 def test_the_link_marker_cannot_be_forged() -> None:
-    from briefgen.theme import ROOT_MARK, finish_page
+    from briefgen.pipeline.theme import ROOT_MARK, finish_page
 
     forged = "\x00root\x00briefs/x.html"
     assert finish_page(forged, "a/b/c.html") == forged  # the old fixed marker is plain text
@@ -718,8 +718,8 @@ def test_fifo_article_does_not_hang_ingest(make_site: Callable[..., Path]) -> No
 
 
 def test_ingest_never_writes_a_brief_over_the_limit(tmp_path: Path) -> None:
-    from briefgen.files import MAX_BRIEF_BYTES
     from briefgen.ingest.writer import write_brief
+    from briefgen.source.files import MAX_BRIEF_BYTES
 
     target = tmp_path / "huge.md"
     result = write_brief(target, "---\ntitle: Huge\n---\n" + "word " * (MAX_BRIEF_BYTES // 4))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from briefgen.ingest import read_input
 from briefgen.ingest.writer import enrich
-from briefgen.markdown import make_markdown, plain_paragraphs, render_body
+from briefgen.source.markdown import make_markdown, plain_paragraphs, render_body
 
 _PARAGRAPHS = (
     "Researchers found that the comment filter on the city portal let a literal {tag} tag "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from briefgen.link import build_graph, newest_first
-from briefgen.markdown import body_facts
 from briefgen.model import Brief, Entities, EntityDef, Quote
+from briefgen.pipeline.link import build_graph, newest_first
+from briefgen.source.markdown import body_facts
 
 
 def make(slug: str, day: int, *, body: str = "", updates: str = "", title: str = "",
@@ -92,7 +92,7 @@ def test_newest_first_ties_by_slug() -> None:
 
 
 def _parsed(slug: str, text: str) -> Brief:
-    from briefgen.load import SourceFile, parse_brief
+    from briefgen.pipeline.load import SourceFile, parse_brief
 
     brief, problems = parse_brief(SourceFile(path=f"content/briefs/{slug}.md",
                                              data=text.encode()))

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.load import (
+from briefgen.pipeline.load import (
     SourceFile,
     check_duplicates,
     find_brief_files,
     load_briefs,
     parse_brief,
 )
-from briefgen.validate import auto_summary
+from briefgen.pipeline.validate import auto_summary
 
 
 def parse(text: str | bytes, path: str = "content/briefs/x.md"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from briefgen.markdown import make_markdown, render_body
-from briefgen.mdplugins.entitylinks import EntityLink
+from briefgen.source.markdown import make_markdown, render_body
+from briefgen.source.mdplugins.entitylinks import EntityLink
 
 MD = make_markdown()
 TURKEY = EntityLink(key="places/turkey", name="Turkey", url="../entities/places/turkey.html")

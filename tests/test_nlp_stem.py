@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from briefgen import related, summarize
 from briefgen.nlp import stem as stem_module
+from briefgen.nlp import summarize
 from briefgen.nlp.stem import stem
+from briefgen.pipeline import related
 
 
 def test_snowball_rules_and_possessives() -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 
-from briefgen.parallel import fork_map
+from briefgen.pipeline.parallel import fork_map
 
 
 def _run(code: str) -> str:
@@ -24,7 +24,7 @@ def _run(code: str) -> str:
 def test_fork_map_keeps_order_and_matches_a_loop() -> None:
     out = _run("""
         import os
-        from briefgen.parallel import MIN_ITEMS, fork_map
+        from briefgen.pipeline.parallel import MIN_ITEMS, fork_map
         items = list(range(MIN_ITEMS * 3 + 7))
         results = fork_map(lambda n: (n * n, os.getpid()), items, 2)
         assert [r[0] for r in results] == [n * n for n in items]
@@ -38,7 +38,7 @@ def test_fork_map_keeps_order_and_matches_a_loop() -> None:
 def test_fork_map_raises_the_workers_exception() -> None:
     out = _run("""
         import errno
-        from briefgen.parallel import MIN_ITEMS, fork_map
+        from briefgen.pipeline.parallel import MIN_ITEMS, fork_map
         def fail(n):
             if n == MIN_ITEMS + 1:
                 raise OSError(errno.ENOSPC, "No space left on device")
@@ -60,7 +60,7 @@ def test_fork_map_runs_small_jobs_in_this_process() -> None:
 def test_helper_runs_once_in_a_child_forked_early() -> None:
     out = _run("""
         import os
-        from briefgen.parallel import start_helper
+        from briefgen.pipeline.parallel import start_helper
         parent = os.getpid()
         big = None
         helper = start_helper(lambda job: (sum(job), os.getpid(), big is None),
@@ -77,7 +77,7 @@ def test_helper_runs_once_in_a_child_forked_early() -> None:
 def test_helper_closed_unused_or_failing_leaves_no_child() -> None:
     out = _run("""
         import multiprocessing
-        from briefgen.parallel import start_helper
+        from briefgen.pipeline.parallel import start_helper
         unused = start_helper(lambda job: job)
         unused.close()
         failing = start_helper(lambda job: 1 / job)

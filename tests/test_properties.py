@@ -10,12 +10,12 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen.link import build_graph
-from briefgen.load import SourceFile, parse_brief
-from briefgen.markdown import body_facts, make_markdown, render_body
-from briefgen.mdplugins.entitylinks import EntityLink
 from briefgen.model import Brief, Entities, Quote
+from briefgen.pipeline.link import build_graph
+from briefgen.pipeline.load import SourceFile, parse_brief
 from briefgen.slugs import is_safe_slug, relative_url, slugify
+from briefgen.source.markdown import body_facts, make_markdown, render_body
+from briefgen.source.mdplugins.entitylinks import EntityLink
 
 FAST = settings(max_examples=200, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

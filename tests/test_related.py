@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from briefgen.related import Related, RelatedWeights, RelDoc, rank_related
+from briefgen.pipeline.related import Related, RelatedWeights, RelDoc, rank_related
 
 DAY = dt.date(2025, 3, 1)
 LABELS = {
@@ -221,7 +221,7 @@ def topic_corpus(n: int, seed: int = 5) -> list[RelDoc]:
 
 def test_pruned_postings_find_what_the_full_product_finds(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefgen import related
+    from briefgen.pipeline import related
     # Shrink the index so pruning really drops postings and query features at this size.
     monkeypatch.setattr(related, "_POSTINGS", 24)
     monkeypatch.setattr(related, "_QUERY_TERMS", 12)
@@ -259,7 +259,7 @@ def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from briefgen.related import _largest_per_row, _strongest_holders
+    from briefgen.pipeline.related import _largest_per_row, _strongest_holders
     mat = sp.csr_matrix(np.array([[0.5, 0.0, 0.2], [0.5, 0.1, 0.0], [0.9, 0.1, 0.0],
                                   [0.0, 0.0, 0.0]], dtype=np.float32))
     kept = _strongest_holders(mat, 2).toarray()
@@ -273,7 +273,7 @@ def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
 
 def test_text_vector_depends_on_the_brief_alone() -> None:
     """Background term weights: a brief's vector is the same alone as in any corpus."""
-    from briefgen.related import _text_matrix
+    from briefgen.pipeline.related import _text_matrix
 
     docs = corpus()
     alone = _text_matrix(docs[:1], 2.0).matrix
@@ -284,7 +284,7 @@ def test_text_vector_depends_on_the_brief_alone() -> None:
 
 def test_background_rarity_weighs_rare_words_more() -> None:
     """Common words weigh (almost) nothing, rare ones more, unknown words most."""
-    from briefgen.related import _rarity
+    from briefgen.pipeline.related import _rarity
 
     common, rare, unknown = _rarity(["the", "missile", "qzxvbnq"]).tolist()
     assert common < 4.0 < rare < unknown
@@ -296,7 +296,7 @@ def test_background_table_is_wordfreqs() -> None:
 
     import wordfreq
 
-    from briefgen.related import _background
+    from briefgen.pipeline.related import _background
 
     table = _background()
     freq = wordfreq.get_frequency_dict("en", wordlist="large")
@@ -310,7 +310,7 @@ def test_top_eigen_matches_dense_solver() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from briefgen.related import _top_eigen
+    from briefgen.pipeline.related import _top_eigen
 
     rng = np.random.default_rng(1)
     dense = rng.random((80, 80))

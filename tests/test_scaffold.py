@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wheelhouse import Wheelhouse, build_wheelhouse, fresh_venv, run_workflow_steps
 
-from briefgen import __version__, scaffold
+from briefgen import __version__
 from briefgen.config import load_config
-from briefgen.scaffold import (
+from briefgen.publish import scaffold
+from briefgen.publish.scaffold import (
     briefgen_requirement,
     cname_domain,
     github_pages_url,
@@ -352,7 +353,7 @@ def test_workflow_run_steps_build_the_digest_from_a_wheel(wheelhouse: Wheelhouse
     assert any((digest / ".briefgen").iterdir())
     # every module of the installed briefgen imports (trafilatura's lxml.html.clean among
     # them), and the theme came from the wheel, not from this repository
-    probe = ("import importlib, pkgutil, briefgen, briefgen.theme as t\n"
+    probe = ("import importlib, pkgutil, briefgen, briefgen.pipeline.theme as t\n"
              "for m in pkgutil.walk_packages(briefgen.__path__, 'briefgen.'):\n"
              "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
              "import trafilatura\n"

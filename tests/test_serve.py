@@ -315,7 +315,7 @@ def test_body_edit_applied_by_what_pages_read_equals_the_engine(
 
 
 def test_template_edit_re_renders_only_pages_using_it(make_site: Callable[..., Path]) -> None:
-    from briefgen.theme import builtin_theme_dir
+    from briefgen.pipeline.theme import builtin_theme_dir
 
     root = make_site(_files(2))
     config = load_config(root)
@@ -483,7 +483,7 @@ def test_terminal_shows_each_error_once(tmp_path: Path) -> None:
 
 
 def test_a_themes_folder_created_later_is_watched(live: tuple[Path, DevServer]) -> None:
-    from briefgen.theme import builtin_theme_dir
+    from briefgen.pipeline.theme import builtin_theme_dir
 
     root, server = live
     template = root / "themes/default/templates/tag.html"

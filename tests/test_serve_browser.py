@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import REPO, brief
 
+from briefgen.pipeline.theme import builtin_theme_dir
 from briefgen.serve import DevServer
-from briefgen.theme import builtin_theme_dir
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefgen.cli import main
-from briefgen.link import build_graph
-from briefgen.load import find_brief_files, load_briefs
+from briefgen.pipeline.link import build_graph
+from briefgen.pipeline.load import find_brief_files, load_briefs
 from briefgen.slugs import RESERVED_SLUGS, is_safe_slug, name_key, unique_slugs
 
 

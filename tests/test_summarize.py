@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.nlp.sentences import word_count
-from briefgen.summarize import split_sentences, summarize
+from briefgen.nlp.summarize import split_sentences, summarize
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "nlp"
 ARTICLES = sorted(p.name for p in FIXTURES.glob("*.txt"))
@@ -204,7 +204,7 @@ def test_a_long_sentence_is_not_cut_at_a_dash_into_a_fragment() -> None:
     ]
     _, points = summarize("Libya withdraws assets", paragraphs, max_sentences=1)
     assert "The ban on trade and economic activity with the country." not in points
-    from briefgen.summarize import _as_point
+    from briefgen.nlp.summarize import _as_point
 
     assert _as_point(paragraphs[2]) != "The ban on trade and economic activity with the country."
 
@@ -248,9 +248,9 @@ def test_markdown_paragraphs_are_read_through_the_renderers_parse() -> None:
 def test_build_auto_summary_is_the_same_summariser() -> None:
     """validate.auto_summary (briefs without ``summary:``) picks what ingest's summariser picks
     from the same prose, at most 60 words of whole sentences; key points are not computed."""
-    from briefgen.markdown import body_facts
-    from briefgen.summarize import summarize_text
-    from briefgen.validate import AUTO_SUMMARY_PROSE, auto_summary
+    from briefgen.nlp.summarize import summarize_text
+    from briefgen.pipeline.validate import AUTO_SUMMARY_PROSE, auto_summary
+    from briefgen.source.markdown import body_facts
 
     title, paragraphs = article(ARTICLES[0])
     body = "\n\n".join(paragraphs)
@@ -263,7 +263,7 @@ def test_build_auto_summary_is_the_same_summariser() -> None:
 
 
 def test_auto_summary_cuts_a_lone_overlong_sentence_with_an_ellipsis() -> None:
-    from briefgen.validate import auto_summary
+    from briefgen.pipeline.validate import auto_summary
 
     body = "The " + " ".join(f"word{k}" for k in range(120)) + " ended here."
     summary = auto_summary(body)
@@ -293,7 +293,7 @@ def test_an_unattributed_quote_or_first_person_sentence_is_not_a_summary_sentenc
 
 def test_one_article_is_parsed_once_for_its_three_readers() -> None:
     """Summary, entities and tags read the same paragraphs: the markdown-it parse is cached."""
-    from briefgen.markdown import _plain_text, plain_paragraphs
+    from briefgen.source.markdown import _plain_text, plain_paragraphs
 
     blocks = ["A first paragraph of the cached article.", "And a second one."]
     plain_paragraphs(blocks)
@@ -303,7 +303,7 @@ def test_one_article_is_parsed_once_for_its_three_readers() -> None:
 
 
 def test_few_points_are_topped_up_with_attributed_quotes() -> None:
-    from briefgen.summarize import with_quotes
+    from briefgen.nlp.summarize import with_quotes
 
     summary = "Rovers signed striker Tom Hale on Monday after a long chase."
     quotes = [

@@ -12,16 +12,16 @@ from conftest import brief
 
 from briefgen.build import build
 from briefgen.config import load_config
-from briefgen.link import build_graph
 from briefgen.model import Brief, Entities, Related
-from briefgen.threads import (
+from briefgen.pipeline.link import build_graph
+from briefgen.pipeline.threads import (
     MAX_BRIEFS,
     STRONG,
     group_threads,
     plan_threads,
     story_entities,
 )
-from briefgen.views import card_chips, strong_related
+from briefgen.pipeline.views import card_chips, strong_related
 
 
 def _brief(slug: str, day: int, **fields: object) -> Brief:

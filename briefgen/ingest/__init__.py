@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from briefgen.errors import Diagnostic, diag
-from briefgen.files import UnsafeFile, read_regular
 from briefgen.ingest.article import Article
 from briefgen.ingest.writer import (
     article_to_brief_text,
@@ -20,6 +19,7 @@ from briefgen.ingest.writer import (
     read_identity,
     write_brief,
 )
+from briefgen.source.files import UnsafeFile, read_regular
 
 __all__ = [
     "KINDS",

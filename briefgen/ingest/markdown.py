@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from briefgen.errors import Diagnostic, diag
-from briefgen.frontmatter import FrontMatterError
-from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
 from briefgen.model import ENTITY_KINDS, Entities, Quote
+from briefgen.source.frontmatter import FrontMatterError
+from briefgen.source.frontmatter import read as read_front_matter
 
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # Keys the brief writer produces itself; any other key is carried over untouched.

@@ -14,13 +14,13 @@ from typing import Any
 
 import yaml
 
-from briefgen.entities import extract, suggest_tags
-from briefgen.files import MAX_BRIEF_BYTES, read_regular
-from briefgen.frontmatter import FrontMatterError
-from briefgen.frontmatter import read as read_front_matter
 from briefgen.ingest.article import Article
 from briefgen.model import Entities
-from briefgen.summarize import summarize, with_quotes
+from briefgen.nlp.entities import extract, suggest_tags
+from briefgen.nlp.summarize import summarize, with_quotes
+from briefgen.source.files import MAX_BRIEF_BYTES, read_regular
+from briefgen.source.frontmatter import FrontMatterError
+from briefgen.source.frontmatter import read as read_front_matter
 
 HASH_KEY = "ingest_hash"
 _HASH_LINE = re.compile(rf"^{HASH_KEY}:[^\n]*\n", re.MULTILINE)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from briefgen import build as build_mod
 from briefgen import delta
-from briefgen.cache import BuildCache
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
-from briefgen.link import LinkGraph
 from briefgen.model import OutputFile
+from briefgen.pipeline.link import LinkGraph
+from briefgen.store.cache import BuildCache
 
 _CHUNK = 50  # items between cancellation checks in the long loops
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefgen.errors import Diagnostic
-from briefgen.files import MAX_BRIEF_BYTES, read_inside
+from briefgen.source.files import MAX_BRIEF_BYTES, read_inside
 
 
 def overlay_item(item: Diagnostic, root: Path) -> dict[str, object]:

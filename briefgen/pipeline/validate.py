@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.errors import Diagnostic, diag, did_you_mean
-from briefgen.markdown import BodyFacts, body_facts
 from briefgen.model import ENTITY_KINDS, Brief, Entities, Quote, Source
+from briefgen.nlp.summarize import summarize_text
 from briefgen.slugs import is_safe_slug, slugify
-from briefgen.summarize import summarize_text
+from briefgen.source.markdown import BodyFacts, body_facts
 
 KNOWN_KEYS = (
     "title", "date", "slug", "summary", "key_points", "tags", "section", "entities",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from briefgen.yamlpos import MAX_DEPTH, read_yaml
+from briefgen.source.yamlpos import MAX_DEPTH, read_yaml
 
 MAX_FRONT_CHARS = 1024 * 1024  # front matter is a few keys; a bigger block is refused unread
 

@@ -11,9 +11,9 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from briefgen.mdplugins.entitylinks import EntityLink, entitylinks_plugin
-from briefgen.mdplugins.mdlinks import mdlinks_plugin
-from briefgen.mdplugins.wikilinks import wikilinks_plugin
+from briefgen.source.mdplugins.entitylinks import EntityLink, entitylinks_plugin
+from briefgen.source.mdplugins.mdlinks import mdlinks_plugin
+from briefgen.source.mdplugins.wikilinks import wikilinks_plugin
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "dd", "dl", "dt", "em", "figcaption",

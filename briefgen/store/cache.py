@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefgen import __version__, codec
+from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
-from briefgen.files import read_regular
+from briefgen.source.files import read_regular
+from briefgen.store import codec
 
 _FORMAT = f"briefgen-cache-6-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -310,7 +311,7 @@ def files_under(folder: str, suffix: str = "") -> list[tuple[str, bool]]:
 
 def site_manifest(config: Config) -> str:
     """A hash of every input of a build: settings, briefs, entities file and theme files."""
-    from briefgen.theme import find_theme  # jinja2 is imported there; only needed here
+    from briefgen.pipeline.theme import find_theme  # jinja2 is imported there; only needed here
 
     files = [str(config.root / CONFIG_NAME), str(config.path(config.entities_file))]
     files += [path for path, _ in files_under(str(config.path(config.briefs_dir)), ".md")]

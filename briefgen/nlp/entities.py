@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from briefgen.markdown import plain_paragraphs
 from briefgen.model import ENTITY_KINDS, Entities, Quote
 from briefgen.nlp.canonical import canonical_names
 from briefgen.nlp.lexicon import STOPWORDS
@@ -12,6 +11,7 @@ from briefgen.nlp.mentions import Mention, find_mentions
 from briefgen.nlp.namewords import PLACE_HEADS
 from briefgen.nlp.quotes import find_quotes
 from briefgen.nlp.tags import pick_tags
+from briefgen.source.markdown import plain_paragraphs
 
 __all__ = ["extract", "suggest_tags"]
 

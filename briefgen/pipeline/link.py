@@ -10,11 +10,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from briefgen.cache import Memo, data_digest
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import Brief, EntityDef, Quote, Related
-from briefgen.parallel import MIN_ITEMS, Helper, fork_call, release_large_frees, start_helper
+from briefgen.pipeline.parallel import (
+    MIN_ITEMS,
+    Helper,
+    fork_call,
+    release_large_frees,
+    start_helper,
+)
 from briefgen.slugs import name_key, unique_slugs
+from briefgen.store.cache import Memo, data_digest
 
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
@@ -345,12 +351,12 @@ def _rank(
 def _prepare_ranker() -> None:
     """Runs in the ranking child as soon as it is forked."""
     release_large_frees()  # the ranking allocates and frees big arrays in turn
-    import briefgen.related  # noqa: F401 - numpy and scipy, loaded ahead of the work
+    import briefgen.pipeline.related  # noqa: F401 - numpy and scipy, loaded ahead of the work
 
 
 def _rank_fields(job: RankJob) -> Ranked:
     # numpy and scipy load only when ranking runs (in the child, when there is one).
-    from briefgen.related import RelDoc, rank_related
+    from briefgen.pipeline.related import RelDoc, rank_related
 
     fields, count, half_life = job
     docs = [RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,

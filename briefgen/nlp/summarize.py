@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefgen.markdown import plain_paragraphs
 from briefgen.nlp.firstnames import is_given_name
 from briefgen.nlp.lexicon import CONNECTIVES, CONTEXT_OPENERS, SPEECH_VERBS, STOPWORDS
 from briefgen.nlp.sentences import split_sentences, word_count, words
 from briefgen.nlp.stem import stem
+from briefgen.source.markdown import plain_paragraphs
 
 __all__ = ["split_sentences", "summarize", "summarize_text"]
 

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from briefgen.cache import digest
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.lock import pid_alive
 from briefgen.model import OutputFile
-from briefgen.parallel import fork_map
+from briefgen.pipeline.parallel import fork_map
+from briefgen.store.cache import digest
+from briefgen.store.lock import pid_alive
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefgen.cache import Memo, digest, files_under
 from briefgen.errors import Diagnostic, diag
-from briefgen.files import (
+from briefgen.model import ENTITY_KINDS, Brief, EntityDef
+from briefgen.pipeline.parallel import fork_map
+from briefgen.pipeline.validate import CONTROL_CHARS, Checker, control_in, line_at
+from briefgen.source.files import (
     MAX_BRIEF_BYTES,
     Stamp,
     UnsafeFile,
@@ -18,12 +20,10 @@ from briefgen.files import (
     read_regular,
     stamp,
 )
-from briefgen.frontmatter import FrontMatterError
-from briefgen.frontmatter import read as read_front_matter
-from briefgen.model import ENTITY_KINDS, Brief, EntityDef
-from briefgen.parallel import fork_map
-from briefgen.validate import CONTROL_CHARS, Checker, control_in, line_at
-from briefgen.yamlpos import read_yaml
+from briefgen.source.frontmatter import FrontMatterError
+from briefgen.source.frontmatter import read as read_front_matter
+from briefgen.source.yamlpos import read_yaml
+from briefgen.store.cache import Memo, digest, files_under
 
 MAX_BYTES = MAX_BRIEF_BYTES  # a brief is a short text; larger files are refused, not parsed
 

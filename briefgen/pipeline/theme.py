@@ -16,9 +16,9 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen.cache import digest
 from briefgen.config import Config
-from briefgen.files import UnsafeFile, inside, read_inside, regular_files, stamp
+from briefgen.source.files import UnsafeFile, inside, read_inside, regular_files, stamp
+from briefgen.store.cache import digest
 
 DEFAULT_THEME = "default"
 _MAX_TEMPLATE = 2 * 1024 * 1024  # a template this large is not one
@@ -26,7 +26,7 @@ _MAX_TEMPLATE = 2 * 1024 * 1024  # a template this large is not one
 
 def builtin_theme_dir() -> Path:
     """The default theme shipped with briefgen (inside the wheel, or the repo's themes/)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the briefgen package folder
     packaged = here / "themes" / DEFAULT_THEME
     if packaged.is_dir():
         return packaged

@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any
 
 from briefgen.config import CONFIG_NAME, Config
-from briefgen.editions import Edition, lead_text, plan_editions
 from briefgen.errors import Diagnostic, diag
-from briefgen.link import LinkGraph
 from briefgen.model import PageSpec
+from briefgen.pipeline.editions import Edition, lead_text, plan_editions
+from briefgen.pipeline.link import LinkGraph
+from briefgen.pipeline.views import brief_path, edition_path, entity_path, human_date, tag_path
 from briefgen.slugs import relative_url
-from briefgen.views import brief_path, edition_path, entity_path, human_date, tag_path
 
 KEY_POINTS = 3
 
@@ -44,7 +44,7 @@ def email_warnings(config: Config, emails: list[PageSpec]) -> list[Diagnostic]:
         return []
     line = 0
     try:
-        from briefgen.yamlpos import top_key_lines
+        from briefgen.source.yamlpos import top_key_lines
 
         text = config.path(CONFIG_NAME).read_text(encoding="utf-8")
         line = top_key_lines(text).get("base_url", 0)

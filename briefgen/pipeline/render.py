@@ -11,17 +11,17 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
-from briefgen.cache import Memo, data_digest, digest, json_digest
 from briefgen.errors import Diagnostic, diag
-from briefgen.link import LinkGraph
-from briefgen.markdown import make_markdown, render_body
-from briefgen.mdplugins.entitylinks import EntityLink
 from briefgen.model import Brief, OutputFile, PageSpec
-from briefgen.parallel import fork_map
+from briefgen.pipeline.link import LinkGraph
+from briefgen.pipeline.parallel import fork_map
+from briefgen.pipeline.theme import Theme, finish_page, make_env, reset_memo
+from briefgen.pipeline.views import brief_path, entity_path
+from briefgen.pipeline.write import link_file, make_folders, put_file, reusable
 from briefgen.slugs import relative_url
-from briefgen.theme import Theme, finish_page, make_env, reset_memo
-from briefgen.views import brief_path, entity_path
-from briefgen.write import link_file, make_folders, put_file, reusable
+from briefgen.source.markdown import make_markdown, render_body
+from briefgen.source.mdplugins.entitylinks import EntityLink
+from briefgen.store.cache import Memo, data_digest, digest, json_digest
 
 
 def render_bodies(

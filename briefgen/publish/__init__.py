@@ -1,0 +1,1 @@
+"""Getting a digest started and out: scaffold (init/new), search (Pagefind), deploy."""

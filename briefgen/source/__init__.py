@@ -1,0 +1,1 @@
+"""Reading sources: front matter with positions, the Markdown parse, safe file access."""
