@@ -47,6 +47,18 @@ def _owner(path: Path) -> int:
     return int(text) if text.isdigit() and len(text) < 12 else 0
 
 
+def _holder(path: Path, patience: float = 0.5) -> int:
+    """The pid of the build holding the lock. The holder writes it just after taking the
+    lock, so a build that loses the race by a moment may look before it is there (or see a
+    killed build's stale pid): look again for up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        owner = _owner(path)
+        if (owner and pid_alive(owner)) or time.monotonic() >= deadline:
+            return owner if owner and pid_alive(owner) else 0
+        time.sleep(0.02)
+
+
 @contextlib.contextmanager
 def build_lock(root: Path, cache_folder: Path, *, record: bool = True, wait: float = 0.0,
                notify: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -74,7 +86,7 @@ def build_lock(root: Path, cache_folder: Path, *, record: bool = True, wait: flo
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise
-            owner = _owner(pid_file)
+            owner = _holder(pid_file)
             if time.monotonic() >= deadline:
                 who = f" (pid {owner})" if owner else ""
                 raise BriefgenError([diag(str(pid_file), 0, 0, "BG-LK001",
