@@ -16,11 +16,10 @@ import jinja2
 
 from briefgen.config import Config
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.model import Brief, OutputFile, PageSpec, Related
+from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec, Related
 from briefgen.pipeline import feeds
 from briefgen.pipeline.email import email_warnings, plan_emails
 from briefgen.pipeline.link import (
-    LinkGraph,
     Ranked,
     RankJob,
     build_graph,

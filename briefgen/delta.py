@@ -21,8 +21,7 @@ from typing import Any
 from briefgen import build as build_mod
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
-from briefgen.model import Brief, OutputFile, PageSpec
-from briefgen.pipeline.link import LinkGraph
+from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec
 from briefgen.pipeline.load import load_briefs
 from briefgen.pipeline.render import render_bodies, render_pages
 from briefgen.pipeline.theme import Theme

@@ -159,3 +159,46 @@ class Related:
     id: str
     score: float
     shared: tuple[str, ...]
+
+
+# -- the link stage's output, read by every stage after it ----------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntityInfo:
+    """One entity across the digest."""
+
+    key: str  # "<kind>/<slug>", also its page path stem
+    kind: str
+    name: str
+    slug: str
+    aliases: tuple[str, ...]
+    description: str
+    briefs: tuple[str, ...]  # slugs, newest first
+    quotes: tuple[tuple[str, Quote], ...]  # (brief slug, quote) by this entity, newest first
+    co_mentions: tuple[tuple[str, int], ...]  # (entity key, count), most first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TagInfo:
+    """One tag across the digest."""
+
+    slug: str
+    name: str
+    briefs: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkGraph:
+    """Everything the render stage needs to draw connections between briefs."""
+
+    order: tuple[str, ...]  # published slugs, newest first
+    briefs: Mapping[str, Brief]
+    wikilinks: Mapping[str, Mapping[str, str]]  # brief -> written target -> resolved slug
+    backlinks: Mapping[str, tuple[str, ...]]  # brief -> briefs that link to it
+    follow_ups: Mapping[str, tuple[str, ...]]  # brief -> newer briefs that update it
+    related: Mapping[str, tuple[Related, ...]]
+    entities: Mapping[str, EntityInfo]
+    brief_entities: Mapping[str, tuple[str, ...]]  # brief -> entity keys in front-matter order
+    name_index: Mapping[str, str]  # any written name (lowercased) -> entity key, per site
+    tags: Mapping[str, TagInfo]
+    brief_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # brief -> tag slugs

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from briefgen.pipeline.link import LinkGraph
+from briefgen.model import LinkGraph
 
 TOP_STORIES = 3
 NEW_TAGS = 6

@@ -12,9 +12,8 @@ from typing import Any
 
 from briefgen.config import CONFIG_NAME, Config
 from briefgen.errors import Diagnostic, diag
-from briefgen.model import PageSpec
+from briefgen.model import LinkGraph, PageSpec
 from briefgen.pipeline.editions import Edition, lead_text, plan_editions
-from briefgen.pipeline.link import LinkGraph
 from briefgen.pipeline.views import brief_path, edition_path, entity_path, human_date, tag_path
 from briefgen.slugs import relative_url
 

@@ -8,10 +8,9 @@ import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from briefgen.errors import Diagnostic, diag
-from briefgen.model import Brief, EntityDef, Quote, Related
+from briefgen.model import Brief, EntityDef, EntityInfo, LinkGraph, Quote, Related, TagInfo
 from briefgen.pipeline.parallel import (
     MIN_ITEMS,
     Helper,
@@ -23,47 +22,6 @@ from briefgen.slugs import name_key, unique_slugs
 from briefgen.store.cache import Memo, data_digest
 
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EntityInfo:
-    """One entity across the digest."""
-
-    key: str  # "<kind>/<slug>", also its page path stem
-    kind: str
-    name: str
-    slug: str
-    aliases: tuple[str, ...]
-    description: str
-    briefs: tuple[str, ...]  # slugs, newest first
-    quotes: tuple[tuple[str, Quote], ...]  # (brief slug, quote) by this entity, newest first
-    co_mentions: tuple[tuple[str, int], ...]  # (entity key, count), most first
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TagInfo:
-    """One tag across the digest."""
-
-    slug: str
-    name: str
-    briefs: tuple[str, ...]  # newest first
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkGraph:
-    """Everything the render stage needs to draw connections between briefs."""
-
-    order: tuple[str, ...]  # published slugs, newest first
-    briefs: Mapping[str, Brief]
-    wikilinks: Mapping[str, Mapping[str, str]]  # brief -> written target -> resolved slug
-    backlinks: Mapping[str, tuple[str, ...]]  # brief -> briefs that link to it
-    follow_ups: Mapping[str, tuple[str, ...]]  # brief -> newer briefs that update it
-    related: Mapping[str, tuple[Related, ...]]
-    entities: Mapping[str, EntityInfo]
-    brief_entities: Mapping[str, tuple[str, ...]]  # brief -> entity keys in front-matter order
-    name_index: Mapping[str, str]  # any written name (lowercased) -> entity key, per site
-    tags: Mapping[str, TagInfo]
-    brief_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # brief -> tag slugs
 
 
 def newest_first(briefs: Sequence[Brief]) -> list[Brief]:

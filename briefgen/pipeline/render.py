@@ -12,8 +12,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from briefgen.errors import Diagnostic, diag
-from briefgen.model import Brief, OutputFile, PageSpec
-from briefgen.pipeline.link import LinkGraph
+from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec
 from briefgen.pipeline.parallel import fork_map
 from briefgen.pipeline.theme import Theme, finish_page, make_env, reset_memo
 from briefgen.pipeline.views import brief_path, entity_path

@@ -33,8 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from briefgen.model import Brief, Related
-from briefgen.pipeline.link import LinkGraph
+from briefgen.model import Brief, LinkGraph, Related
 from briefgen.slugs import slugify
 
 STRONG = 0.4  # related score that may join two briefs into one thread

@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from briefgen.config import Config
-from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, PageSpec, Related
+from briefgen.model import ENTITY_KIND_LABELS, ENTITY_KINDS, Brief, LinkGraph, PageSpec, Related
 from briefgen.pipeline.editions import Edition, connections, lead_text, plan_editions
 from briefgen.pipeline.feeds import topic_feed
-from briefgen.pipeline.link import LinkGraph
 from briefgen.pipeline.threads import Thread, plan_threads, thread_of
 from briefgen.slugs import slugify
 

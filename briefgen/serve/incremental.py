@@ -19,8 +19,7 @@ from briefgen import build as build_mod
 from briefgen import delta
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
-from briefgen.model import OutputFile
-from briefgen.pipeline.link import LinkGraph
+from briefgen.model import LinkGraph, OutputFile
 from briefgen.store.cache import BuildCache
 
 _CHUNK = 50  # items between cancellation checks in the long loops
