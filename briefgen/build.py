@@ -41,12 +41,11 @@ from briefgen.pipeline.views import (
 )
 from briefgen.pipeline.write import check_paths, staging, write_files
 from briefgen.publish import search
-from briefgen.source.files import MAX_ASSET, read_inside, regular_files
+from briefgen.source.files import MAX_ASSET, files_under, read_inside, regular_files
 from briefgen.store.cache import (
     BuildCache,
     Memo,
     digest,
-    files_under,
     folder_id,
     site_manifest,
     unchanged_brief_count,

@@ -15,6 +15,7 @@ from briefgen.source.files import (
     MAX_BRIEF_BYTES,
     Stamp,
     UnsafeFile,
+    files_under,
     inside,
     read_inside,
     read_regular,
@@ -23,7 +24,7 @@ from briefgen.source.files import (
 from briefgen.source.frontmatter import FrontMatterError
 from briefgen.source.frontmatter import read as read_front_matter
 from briefgen.source.yamlpos import read_yaml
-from briefgen.store.cache import Memo, digest, files_under
+from briefgen.store.cache import Memo, digest
 
 MAX_BYTES = MAX_BRIEF_BYTES  # a brief is a short text; larger files are refused, not parsed
 

@@ -139,15 +139,13 @@ def read_inside(path: str | os.PathLike[str], roots: Iterable[str | os.PathLike[
     return read_regular(path, limit)
 
 
-def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]], *,
-                  hidden: bool = True) -> list[Path]:
-    """Every regular file under ``folder`` whose resolved path lies under ``roots``, sorted.
+def files_under(folder: str, suffix: str = "") -> list[tuple[str, bool]]:
+    """(path, is a symlink) for every non-folder entry under ``folder`` whose name ends with
+    ``suffix``, sorted by path. Symlinked folders are not entered.
 
-    Files with hidden names are skipped unless ``hidden``; symlinked folders are not
-    entered; a symlinked file is kept only when it resolves inside ``roots``.
-    """
-    tops = [Path(r).resolve() for r in roots]
-    out: list[Path] = []
+    ``os.scandir`` directly: ``Path.rglob`` and a ``resolve`` per file cost a quarter of a
+    second at 10,000 briefs, and this runs on every build (and every no-change check)."""
+    out: list[tuple[str, bool]] = []
     stack = [folder]
     while stack:
         here = stack.pop()
@@ -157,22 +155,41 @@ def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]], *,
             continue
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
-                continue
-            if not hidden and entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            if entry.is_symlink():
-                try:
-                    real = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    continue
-                if not any(real.is_relative_to(t) for t in tops) or not real.is_file():
-                    continue
-            elif not entry.is_file(follow_symlinks=False):
-                continue  # FIFOs, sockets, devices
-            out.append(path)
+                stack.append(entry.path)
+            elif entry.name.endswith(suffix):
+                out.append((entry.path, entry.is_symlink()))
     return sorted(out)
+
+
+def regular_files(folder: Path, roots: Iterable[str | os.PathLike[str]], *,
+                  hidden: bool = True) -> list[Path]:
+    """Every regular file under ``folder`` whose resolved path lies under ``roots``, sorted.
+
+    Files with hidden names are skipped unless ``hidden``; symlinked folders are not
+    entered; a symlinked file is kept only when it resolves inside ``roots``.
+    """
+    tops = [Path(r).resolve() for r in roots]
+    out: list[Path] = []
+    for name, is_link in files_under(str(folder)):
+        path = Path(name)
+        if not hidden and path.name.startswith("."):
+            continue
+        if is_link:
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if not any(real.is_relative_to(t) for t in tops) or not real.is_file():
+                continue
+        else:
+            try:
+                if not st.S_ISREG(path.lstat().st_mode):
+                    continue  # FIFOs, sockets, devices
+            except OSError:
+                continue  # gone while walking
+
+        out.append(path)
+    return out
 
 
 def _size(limit: int) -> str:
