@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synth import generate
@@ -25,18 +23,6 @@ from briefgen.pipeline import theme as theme_mod
 from briefgen.pipeline.render import render_pages
 from briefgen.pipeline.views import site_view
 from briefgen.store.cache import BuildCache
-
-
-class _Plain(jinja2.Environment):
-    """The environment as it was before the sandbox: same dict-first attribute lookup."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
 
 
 def main() -> None:
@@ -53,7 +39,7 @@ def main() -> None:
         sandboxed_class = theme_mod._Environment
         outputs: dict[str, Any] = {}
         for _ in range(args.rounds):
-            for name, cls in (("sandboxed", sandboxed_class), ("plain", _Plain)):
+            for name, cls in (("sandboxed", sandboxed_class), ("plain", theme_mod.DictFirst)):
                 theme_mod._Environment = cls  # type: ignore[misc]
                 env = theme_mod.make_env(done.theme)
                 started = time.perf_counter()

@@ -123,12 +123,8 @@ def reset_memo(env: jinja2.Environment) -> None:
     env.globals["remember"] = functools.partial(_remember, {})
 
 
-class _Environment(SandboxedEnvironment):
-    """Sandboxed Jinja whose ``a.b`` looks in a plain dict's keys first.
-
-    A theme comes with the digest, which may be someone else's: templates run in Jinja's
-    sandbox, so ``{{ cycler.__init__.__globals__.os.popen(...) }}`` is a SecurityError
-    rather than a shell command (as safe as building a cloned Hugo site).
+class DictFirst(jinja2.Environment):
+    """Jinja whose ``a.b`` looks in a plain dict's keys first.
 
     Views are plain dicts, and stock Jinja tries ``getattr`` first, which raises and catches
     an AttributeError on every ``page.title``; this makes the common case one dict lookup.
@@ -143,6 +139,15 @@ class _Environment(SandboxedEnvironment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+
+class _Environment(DictFirst, SandboxedEnvironment):
+    """Sandboxed Jinja with the dict-first lookup of ``DictFirst``.
+
+    A theme comes with the digest, which may be someone else's: templates run in Jinja's
+    sandbox, so ``{{ cycler.__init__.__globals__.os.popen(...) }}`` is a SecurityError
+    rather than a shell command (as safe as building a cloned Hugo site).
+    """
 
 
 class _ThemeLoader(jinja2.BaseLoader):
