@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import secrets
-import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from briefgen.ingest.article import Article
 from briefgen.model import Entities
 from briefgen.nlp.entities import extract, suggest_tags
 from briefgen.nlp.summarize import summarize, with_quotes
-from briefgen.source.files import MAX_BRIEF_BYTES, read_regular
+from briefgen.source.files import MAX_BRIEF_BYTES, read_regular, write_atomic
 from briefgen.source.frontmatter import FrontMatterError
 from briefgen.source.frontmatter import read as read_front_matter
 
@@ -178,37 +175,5 @@ def write_brief(
     else:
         outcome = "created"
     if not dry_run:
-        atomic_write(path, text)
+        write_atomic(path, text)
     return WriteResult(path=path, outcome=outcome)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and ``os.replace``: never half a file.
-
-    The brief gets the mode of the file it replaces, or a new file's usual mode (0644 under
-    the common umask 022), like ``briefgen new`` writes: not ``mkstemp``'s private 0600.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        keep: int | None = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        keep = None
-    while True:
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            # 0o666 is narrowed by the umask, as for any file a program creates.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            if keep is not None:
-                os.chmod(handle.fileno(), keep)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

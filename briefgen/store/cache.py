@@ -23,7 +23,7 @@ from typing import Any
 
 from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
-from briefgen.source.files import files_under, read_regular
+from briefgen.source.files import files_under, read_regular, write_atomic
 from briefgen.store import codec
 
 _FORMAT = f"briefgen-cache-6-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
@@ -239,15 +239,9 @@ def _encode(data: Any) -> bytes:
 
 
 def _write(path: Path, data: Any) -> None:
-    """Replace ``path`` in one step (a temporary file renamed over it)."""
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with temp.open("wb") as handle:
-            handle.write(_encode(data))
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)
-        raise
+    """Replace ``path`` in one step (see ``write_atomic``); the cache is rebuilt when lost,
+    so it is not synced to disk."""
+    write_atomic(path, _encode(data), durable=False)
 
 
 def folder_id(path: Path) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, diag
+from briefgen.source.files import write_atomic
 
 LOCK_NAME = "build.lock"
 
@@ -99,9 +100,7 @@ def build_lock(root: Path, cache_folder: Path, *, record: bool = True, wait: flo
         if record:
             with contextlib.suppress(OSError):
                 cache_folder.mkdir(parents=True, exist_ok=True)
-                temp = pid_file.with_name(f"{LOCK_NAME}.{os.getpid()}.tmp")
-                temp.write_text(f"{os.getpid()}\n", encoding="ascii")
-                os.replace(temp, pid_file)
+                write_atomic(pid_file, f"{os.getpid()}\n", durable=False)
         try:
             yield
         finally:
