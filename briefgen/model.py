@@ -84,6 +84,18 @@ class Entities:
 
 @quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedBody:
+    """A body rendered once at load, with placeholders for what only the whole digest
+    knows (see ``source.markdown.prepare``): the text runs a known entity may link, the
+    wikilinks, and the hrefs of links to other briefs' ``.md`` files."""
+
+    html: str
+    texts: tuple[str, ...]  # each placeholder's text run, as markdown-it gave it
+    wikilinks: tuple[tuple[str, str], ...]  # (target, label) of each wikilink
+    md_hrefs: tuple[str, ...]  # each ``.md`` link's href as written (normalised)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Brief:
     """A validated brief: front matter fields, the Markdown body and where each came from."""
 
@@ -110,6 +122,9 @@ class Brief:
     content_hash: str = ""
     word_count: int = 0  # words outside code, from the body's token stream
     wikilinks: tuple[tuple[str, int, int], ...] = ()  # (target, line, col) outside code
+    # The body as parsed at load, ready for the link tables; derived from ``body``, so it
+    # takes no part in comparisons (and the cache does not keep it: see store/codec.py).
+    prepared: PreparedBody | None = field(default=None, compare=False, repr=False)
 
     def line_of(self, key: str) -> int:
         """The line of a front matter key, or 1 when unknown."""

@@ -18,7 +18,7 @@ from briefgen.pipeline.theme import Theme, finish_page, make_env, reset_memo
 from briefgen.pipeline.views import brief_path, entity_path
 from briefgen.pipeline.write import link_file, make_folders, put_file, reusable
 from briefgen.slugs import relative_url
-from briefgen.source.markdown import make_markdown, render_body
+from briefgen.source.markdown import finish_body, make_markdown, render_body
 from briefgen.source.mdplugins.entitylinks import EntityLink
 from briefgen.store.cache import Memo, data_digest, digest, json_digest
 
@@ -48,9 +48,12 @@ def render_bodies(
                 return key, None
         if not mds:
             mds.append(make_markdown())
+        resolve = _md_resolver(slug, brief.path, dict(targets))
+        if brief.prepared is not None:  # parsed and rendered at load: only the slots to fill
+            return key, finish_body(mds[0], brief.prepared, wikilinks=wikilinks,
+                                    entity_links=entity_links, resolve_md=resolve)
         return key, render_body(mds[0], brief.body, wikilinks=wikilinks,
-                                entity_links=entity_links,
-                                resolve_md=_md_resolver(slug, brief.path, dict(targets)))
+                                entity_links=entity_links, resolve_md=resolve)
 
     bodies: dict[str, str] = {}
     for slug, (key, html) in zip(graph.order, fork_map(one, graph.order, workers), strict=True):

@@ -183,9 +183,10 @@ class Checker:
             lead = False
         brief_body = body.strip("\n")
         body_line += len(body) - len(body.lstrip("\n"))  # positions count from the first text
-        # The body's token stream: wikilinks, word count, and the prose an automatic summary
-        # needs (parsed only when the front matter has no summary).
-        facts = body_facts(brief_body, body_line, prose_words=0 if summary else AUTO_SUMMARY_PROSE)
+        # The body's one parse: wikilinks, word count, the prose an automatic summary needs,
+        # and the HTML, rendered now with slots for the link tables (source.markdown).
+        facts = body_facts(brief_body, body_line, prose_words=0 if summary else AUTO_SUMMARY_PROSE,
+                           prepare=True)
         fields: dict[str, Any] = {
             "key_points": self.strings(data, "key_points"), "tags": self._tags(data),
             "section": self.string(data, "section"), "entities": self._entities(data),
@@ -200,7 +201,7 @@ class Checker:
             summary_is_auto=not summary,
             draft=draft, lead=lead, body=brief_body, body_line=body_line,
             key_lines=dict(self.lines), content_hash=hashlib.sha256(raw).hexdigest(),
-            word_count=facts.words, wikilinks=facts.wikilinks,
+            word_count=facts.words, wikilinks=facts.wikilinks, prepared=facts.prepared,
             **fields,
         )
 

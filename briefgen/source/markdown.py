@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from briefgen.source.mdplugins.entitylinks import EntityLink, entitylinks_plugin
+from briefgen.model import PreparedBody
+from briefgen.source.mdplugins.entitylinks import EntityLink, entitylinks_plugin, link_text
 from briefgen.source.mdplugins.mdlinks import mdlinks_plugin
 from briefgen.source.mdplugins.wikilinks import wikilinks_plugin
 
@@ -53,6 +57,7 @@ class BodyFacts:
     wikilinks: tuple[tuple[str, int, int], ...]  # (target, file line, col) in reading order
     paragraphs: tuple[str, ...]  # plain text of the first top-level prose paragraphs
     words: int  # words of prose, headings and list items; code and raw HTML not counted
+    prepared: PreparedBody | None = None  # the rendered body awaiting link tables (``prepare``)
 
 
 def shared_markdown() -> MarkdownIt:
@@ -63,7 +68,7 @@ def shared_markdown() -> MarkdownIt:
 
 
 def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None, *,
-               prose_words: int = 0) -> BodyFacts:
+               prose_words: int = 0, prepare: bool = False) -> BodyFacts:
     """Parse ``body`` and read its wikilinks (with file positions), prose and word count.
 
     ``body_line`` is the file line of the body's first line. The parser and plugins are the
@@ -73,11 +78,18 @@ def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None, *,
     first prose paragraphs up to ``prose_words`` words (0: none) for an automatic summary.
     Words are counted in the source of the prose blocks (``[a](url)`` counts as one word,
     as on the page).
+
+    With ``prepare``, the whole body is parsed (inline level too) and rendered once, with
+    placeholders for the link stage (see ``prepare_body``): the build's one parse of it.
     """
     md = md or shared_markdown()
     env: dict[str, Any] = {}
     tokens: list[Token] = []
-    md.block.parse(body, md, env, tokens)
+    whole = prepare and not _RESERVED.search(body)
+    if whole:
+        tokens = md.parse(body, env)
+    else:
+        md.block.parse(body, md, env, tokens)
     lines = body.split("\n")
     links: list[tuple[str, int, int]] = []
     paragraphs: list[str] = []
@@ -99,16 +111,102 @@ def body_facts(body: str, body_line: int = 1, md: MarkdownIt | None = None, *,
         wanted = prose < prose_words and in_paragraph and not in_list
         if not wanted and "[[" not in token.content:
             continue
-        token.children = []
-        md.inline.parse(token.content, md, env, token.children)
+        if not whole:
+            token.children = []
+            md.inline.parse(token.content, md, env, token.children)
         if wanted:
-            text = " ".join(_plain(token.children).split())
+            text = " ".join(_plain(token.children or ()).split())
             if text:
                 paragraphs.append(text)
                 prose += len(text.split())
         if "[[" in token.content:
             links.extend(_positions(token, lines, body_line))
-    return BodyFacts(wikilinks=tuple(links), paragraphs=tuple(paragraphs), words=words)
+    return BodyFacts(wikilinks=tuple(links), paragraphs=tuple(paragraphs), words=words,
+                     prepared=_prepare(md, tokens, env) if whole else None)
+
+
+# The prepared HTML marks what the link stage fills in with private-use characters: a slot
+# opens with one of the three kinds and closes with _END. A body holding any of them is not
+# prepared (it is rendered whole at the link stage instead), so no slot can be forged.
+_TEXT, _WIKI, _MDREF, _END = "\ue000", "\ue001", "\ue002", "\ue003"
+_RESERVED = re.compile("[\ue000-\ue003]")
+_SLOT = re.compile("([\ue000-\ue002])([0-9]+)\ue003")
+
+
+def _prepare(md: MarkdownIt, tokens: list[Token], env: dict[str, Any]) -> PreparedBody:
+    """Render parsed tokens with a slot wherever the output depends on the digest.
+
+    These are exactly the places the link-time rules touch: the plain text runs that
+    ``entitylinks`` may link (inline text outside links and headings), the wikilinks, and the
+    links to ``.md`` files that ``mdlinks`` points at pages. The rules themselves already ran
+    in ``md.parse`` and did nothing, as the environment carried no tables.
+    """
+    texts: list[str] = []
+    wikis: list[tuple[str, str]] = []
+    hrefs: list[str] = []
+    heading = False
+    for block in tokens:
+        if block.type == "heading_open":
+            heading = True
+        elif block.type == "heading_close":
+            heading = False
+        if block.type != "inline" or not block.children:
+            continue
+        depth = 0
+        for child in block.children:
+            if child.type == "link_open":
+                depth += 1
+                href = str(child.attrs.get("href", ""))
+                path = href.partition("#")[0]
+                if path.endswith(".md") and ":" not in path:
+                    child.attrs["href"] = f"{_MDREF}{len(hrefs)}{_END}"
+                    hrefs.append(href)
+            elif child.type == "link_close":
+                depth -= 1
+            elif child.type == "wikilink":
+                wikis.append((child.meta["target"], child.meta["label"]))
+                child.type = "text"  # rendered as the slot's characters, which need no escape
+                child.content = f"{_WIKI}{len(wikis) - 1}{_END}"
+            elif child.type == "text" and depth == 0 and child.content and not heading:
+                texts.append(child.content)
+                child.content = f"{_TEXT}{len(texts) - 1}{_END}"
+    html = md.renderer.render(tokens, md.options, env)
+    return PreparedBody(html=html, texts=tuple(texts), wikilinks=tuple(wikis),
+                        md_hrefs=tuple(hrefs))
+
+
+def finish_body(
+    md: MarkdownIt,
+    prepared: PreparedBody,
+    *,
+    wikilinks: dict[str, tuple[str, str]] | None = None,
+    entity_links: tuple[EntityLink, ...] = (),
+    resolve_md: Callable[[str], str | None] | None = None,
+) -> str:
+    """A prepared body with its slots filled from the link tables: the same HTML as
+    ``render_body`` on the body, without parsing it again. Slots are filled in reading
+    order, so each entity is linked at its first mention, as the rule does."""
+    env: dict[str, Any] = {"wikilinks": wikilinks or {}}
+    renderer = cast(RendererHTML, md.renderer)
+    names = sorted(entity_links, key=lambda link: (-len(link.name), link.name))
+    done: set[str] = set()
+
+    def fill(match: re.Match[str]) -> str:
+        kind, index = match.group(1), int(match.group(2))
+        if kind == _TEXT:
+            return renderer.renderInline(link_text(prepared.texts[index], names, done),
+                                            md.options, env)
+        if kind == _WIKI:
+            token = Token("wikilink", "", 0)
+            target, label = prepared.wikilinks[index]
+            token.meta = {"target": target, "label": label}
+            return renderer.renderInline([token], md.options, env)
+        href = prepared.md_hrefs[index]
+        path, _, fragment = href.partition("#")
+        url = resolve_md(path) if resolve_md is not None else None
+        return escapeHtml(href if url is None else url + ("#" + fragment if fragment else ""))
+
+    return _finish(_SLOT.sub(fill, prepared.html))
 
 
 def plain_paragraphs(blocks: Sequence[str], md: MarkdownIt | None = None) -> list[str]:
@@ -197,9 +295,13 @@ def render_body(
         "entity_links": entity_links,
         "resolve_md": resolve_md,
     }
-    raw = md.render(body, env)
-    # Code blocks are shown but not searched: Pagefind skips elements marked this way (the
-    # attribute is added after sanitising, which allows no attributes on <pre>).
+    return _finish(md.render(body, env))
+
+
+def _finish(raw: str) -> str:
+    """Rendered HTML made safe. Code blocks are shown but not searched: Pagefind skips
+    elements marked this way (the attribute is added after sanitising, which allows no
+    attributes on <pre>)."""
     return sanitize(raw).replace("<pre>", "<pre data-pagefind-ignore>")
 
 

@@ -26,7 +26,7 @@ from briefgen.config import CONFIG_NAME, Config
 from briefgen.source.files import files_under, read_regular, write_atomic
 from briefgen.store import codec
 
-_FORMAT = f"briefgen-cache-6-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+_FORMAT = f"briefgen-cache-7-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def digest(*parts: str | bytes) -> str:

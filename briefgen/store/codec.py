@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from briefgen.errors import Diagnostic, SourcePos
-from briefgen.model import Brief, Entities, Quote, Related, Source
+from briefgen.model import Brief, Entities, PreparedBody, Quote, Related, Source
 
 BAD: Any = object()  # returned by a decoder for a value of the wrong shape
 
@@ -31,6 +31,8 @@ def encode(value: Any) -> Any:
     """Plain JSON data for a cache value: dataclasses as lists, dates as ISO strings."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if isinstance(value, PreparedBody):  # not kept: see _none below
+        return None
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
     if isinstance(value, dict):
@@ -98,6 +100,13 @@ def _datetime(value: Any) -> dt.datetime:
         raise _Bad from exc
 
 
+def _none(value: Any) -> None:
+    """A brief's prepared body is not kept: the bodies memo holds the finished HTML, and a
+    brief whose HTML must be made again from the cache is rendered whole (one parse)."""
+    if value is not None:
+        raise _Bad
+
+
 def _optional(inner: Decoder) -> Decoder:
     return lambda value: None if value is None else inner(value)
 
@@ -161,7 +170,7 @@ _brief = _record(Brief, {
     "quotes": _tuple_of(_quote), "author": _str, "source": _source, "draft": _bool,
     "lead": _bool,
     "updates": _str, "body": _str, "body_line": _int, "key_lines": _dict_of(_int),
-    "content_hash": _str, "word_count": _int, "wikilinks": _tuple_of(_link),
+    "content_hash": _str, "word_count": _int, "wikilinks": _tuple_of(_link), "prepared": _none,
 })
 _pos = _record(SourcePos, {"path": _str, "line": _int, "col": _int})
 _diagnostic = _record(Diagnostic, {"pos": _pos, "code": _str, "message": _str, "hint": _str,

@@ -122,6 +122,13 @@ def _split_text(token: Token, names: list[EntityLink], done: set[str]) -> list[T
     return pieces
 
 
+def link_text(content: str, names: list[EntityLink], done: set[str]) -> list[Token]:
+    """One run of plain text as tokens, its not-yet-linked entities linked (``names`` sorted
+    longest first, as the rule sorts them; ``done`` is updated): the rule's own step, for
+    bodies rendered ahead of the link tables (``source.markdown.finish_body``)."""
+    return _split_text(_text(content, 0), names, done)
+
+
 def _text(content: str, level: int) -> Token:
     token = Token("text", "", 0)
     token.content = content
