@@ -51,7 +51,7 @@ STAGE_EXTRA: dict[tuple[str, str], str] = {
 # Modules that may write files: the write stage (the output folder), the store (.briefgen/),
 # publishing (the deploy worktree, init's new digest, the search index), and ingest (briefs
 # into content/). Everything else only reads.
-WRITERS = ("pipeline.write", "store", "publish", "ingest", "cli")
+WRITERS = ("pipeline.write", "store", "publish", "ingest")
 
 # Module-level names that hold data filled at run time, allowed because the data is a pure
 # function of immutable inputs (so it can never be stale), with the reason.
