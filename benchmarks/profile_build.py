@@ -33,7 +33,7 @@ from briefgen.store.cache import BuildCache
 
 STEPS = ("site_manifest", "find_brief_files", "load_briefs", "build_graph", "start_ranking",
          "render_bodies", "plan_listing_pages", "_feeds", "plan_ranked_pages", "plan_emails",
-         "other_outputs", "check_paths", "render_to_folder", "write_files")
+         "other_outputs", "check_paths", "render_into", "write_files")
 
 
 def timed(times: dict[str, float], name: str, func: Callable[..., Any]) -> Callable[..., Any]:

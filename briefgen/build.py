@@ -16,6 +16,7 @@ import jinja2
 
 from briefgen.config import Config
 from briefgen.errors import BriefgenError, Diagnostic, diag
+from briefgen.hashing import Memo, digest
 from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec, Related
 from briefgen.pipeline import feeds
 from briefgen.pipeline.email import email_warnings, plan_emails
@@ -28,29 +29,15 @@ from briefgen.pipeline.link import (
 )
 from briefgen.pipeline.load import find_brief_files, load_briefs, load_entity_defs
 from briefgen.pipeline.parallel import Helper, default_workers
-from briefgen.pipeline.render import render_bodies, render_pages, render_to_folder
+from briefgen.pipeline.render import render_bodies, render_into, render_pages
 from briefgen.pipeline.theme import Theme, find_theme, make_env, template_fingerprints
-from briefgen.pipeline.views import (
-    brief_path,
-    entity_path,
-    plan_cards,
-    plan_listing_pages,
-    plan_ranked_pages,
-    site_view,
-    tag_path,
-)
-from briefgen.pipeline.write import check_paths, staging, write_files
+from briefgen.pipeline.views import plan_cards, plan_listing_pages, plan_ranked_pages, site_view
+from briefgen.pipeline.write import StagedFolder, check_paths, staging, write_files
 from briefgen.publish import search
 from briefgen.source.files import MAX_ASSET, files_under, read_inside, regular_files
-from briefgen.store.cache import (
-    BuildCache,
-    Memo,
-    digest,
-    folder_id,
-    site_manifest,
-    unchanged_brief_count,
-)
+from briefgen.store.cache import BuildCache, folder_id, site_manifest, unchanged_brief_count
 from briefgen.store.lock import build_lock
+from briefgen.urls import brief_path, entity_path, tag_path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,7 +142,7 @@ Record = dict[str, tuple[str, int]]  # output path -> (hash of its inputs, size)
 class Sink(Protocol):
     """Where the engine puts a build's files: a staging folder or memory."""
 
-    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+    def pages(self, env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
               root: Path, fingerprints: Mapping[str, str], workers: int,
               check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
         """Render ``pages`` into the sink, reusing what an earlier build made from the same
@@ -176,10 +163,9 @@ class MemorySink:
     chunk: int = 0  # pages between cancellation checks (0: all at once)
     files_out: dict[str, OutputFile] = dataclasses.field(default_factory=dict)
 
-    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+    def pages(self, env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
               root: Path, fingerprints: Mapping[str, str], workers: int,
               check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
-        env = env_for(theme, fingerprints)
         problems: dict[tuple[str, int, str], Diagnostic] = {}
         record: Record = {}
         step = self.chunk or max(1, len(pages))
@@ -187,7 +173,7 @@ class MemorySink:
             check()
             done, found = render_pages(env, pages[start : start + step], site, root,
                                        memo=self.memo.pages, fingerprints=fingerprints,
-                                       theme=theme, workers=workers)
+                                       workers=workers)
             for item in found:  # the same template error repeats on every page using it
                 problems.setdefault((item.pos.path, item.pos.line, item.code), item)
             for output in done:
@@ -203,20 +189,21 @@ class MemorySink:
 
 @dataclass(slots=True)
 class FolderSink:
-    """Files written into a staging folder; pages unchanged since the last build are
-    linked from the previous site (``previous``, ``known``) instead of rendered."""
+    """Files written into a staging folder by the write stage; pages unchanged since the
+    last build are linked from the previous site (``previous``, ``known``) instead of
+    rendered. Render workers hand each page to the folder themselves (``render_into``)."""
 
     stage: Path
     previous: Path | None
     known: Mapping[str, tuple[str, int]]
 
-    def pages(self, theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any],
+    def pages(self, env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
               root: Path, fingerprints: Mapping[str, str], workers: int,
               check: Callable[[], None]) -> tuple[Record, list[Diagnostic]]:
         check()
-        return render_to_folder(theme, pages, site, root, self.stage,
-                                fingerprints=fingerprints, previous=self.previous,
-                                known=self.known, workers=workers)
+        folder = StagedFolder(self.stage, self.previous, self.known)
+        return render_into(env, pages, site, root, folder, fingerprints=fingerprints,
+                           workers=workers)
 
     def files(self, outputs: Sequence[OutputFile], workers: int) -> Record:
         return write_files(self.stage, list(outputs), previous=self.previous,
@@ -242,10 +229,13 @@ def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
         check: Callable[[], None] = _never, chunk: int = 0, stop_on_error: bool = False,
         helper: Helper[RankJob, Ranked] | None = None,
         related: Mapping[str, tuple[Related, ...]] | None = None,
-        before_render: Callable[[], None] = _never) -> Run:
+        before_render: Callable[[], None] = _never, engine: Engine | None = None) -> Run:
     """The one build path of ``build``, ``check`` and ``serve``: gather → plan → render →
     sink. Every step reuses the memos in ``memo``, so a run after a small edit redoes only
-    the work whose inputs changed; a cold run is the same code with empty memos."""
+    the work whose inputs changed; a cold run is the same code with empty memos. ``engine``
+    holds the template environment between runs (the dev server keeps one); without it,
+    this run makes its own."""
+    engine = engine if engine is not None else Engine()
     done = gather(config, memo, workers=workers, check=check, chunk=chunk, helper=helper,
                   related=related)
     others = other_outputs(config, done)
@@ -257,8 +247,9 @@ def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
                    diagnostics=tuple(sorted(problems, key=Diagnostic.sort_key)))
     check()
     before_render()
-    record, found = sink.pages(done.theme, done.pages, site_view(config), config.root,
-                               fingerprints(done.theme), workers, check)
+    prints = engine.fingerprints(done.theme)
+    record, found = sink.pages(engine.env(done.theme, prints), done.pages, site_view(config),
+                               config.root, prints, workers, check)
     problems += found
     record.update(sink.files(others, workers))
     return Run(gathered=done, record=record, rendered=True,
@@ -287,7 +278,7 @@ def build(config: Config, *, finish: Callable[[Path], None] | None = None,
     are unchanged is linked from the previous ``site/`` instead of rendered, and when no
     input changed at all and ``site/`` is there, nothing is done.
     """
-    manifest = site_manifest(config)
+    manifest = site_manifest(config, find_theme(config).dirs)
     if use_cache and (count := unchanged_brief_count(config, manifest)) is not None:
         return BuildResult(outputs=(), diagnostics=(), brief_count=count, up_to_date=True)
     workers = config.workers or default_workers()
@@ -358,39 +349,42 @@ def _kept(related: Mapping[str, tuple[Related, ...]],
     return lambda: kept
 
 
-_ENVS: dict[str, jinja2.Environment] = {}  # theme folders and template prints -> env, last
+@dataclass(slots=True)
+class Engine:
+    """What a caller keeps between engine runs: the Jinja environment and the template
+    fingerprints, each made again only when a template changed. ``build`` and ``check``
+    use one per run; the dev server keeps one while it serves, because compiling the
+    templates again on every rebuild cost more than rendering the edit."""
 
+    # theme folders and template prints -> environment; the last one only
+    envs: dict[str, jinja2.Environment] = dataclasses.field(default_factory=dict)
+    # template files' stamps -> fingerprints; the last one only
+    prints: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
-def env_for(theme: Theme, prints: Mapping[str, str]) -> jinja2.Environment:
-    """A Jinja environment for ``theme``, kept while its templates are unchanged: compiling
-    the templates again on every dev-server rebuild cost more than rendering the edit."""
-    key = digest(repr(theme), *(f"{k}\0{v}" for k, v in sorted(prints.items())))
-    if key not in _ENVS:
-        _ENVS.clear()
-        _ENVS[key] = make_env(theme)
-    return _ENVS[key]
+    def env(self, theme: Theme, prints: Mapping[str, str]) -> jinja2.Environment:
+        """A Jinja environment for ``theme``, kept while its templates are unchanged."""
+        key = digest(repr(theme), *(f"{k}\0{v}" for k, v in sorted(prints.items())))
+        if key not in self.envs:
+            self.envs.clear()
+            self.envs[key] = make_env(theme)
+        return self.envs[key]
 
-
-_PRINTS: dict[str, dict[str, str]] = {}  # template files' stamps -> fingerprints, last only
-
-
-def fingerprints(theme: Theme) -> dict[str, str]:
-    """``template_fingerprints``, parsed again only when a template file changed (size or
-    time): parsing every template cost a dev-server rebuild a third of a second."""
-    files = theme.template_files()
-    stamps = []
-    for name, path in sorted(files.items()):
-        try:
-            stat = path.stat()
-        except OSError:
-            stamps.append(f"{name}\0{path}\0-")
-            continue
-        stamps.append(f"{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    key = digest(*stamps)
-    if key not in _PRINTS:
-        _PRINTS.clear()
-        _PRINTS[key] = template_fingerprints(make_env(theme), theme)
-    return _PRINTS[key]
+    def fingerprints(self, theme: Theme) -> dict[str, str]:
+        """``template_fingerprints``, parsed again only when a template file changed (size
+        or time): parsing every template cost a dev-server rebuild a third of a second."""
+        stamps = []
+        for name, path in sorted(theme.template_files().items()):
+            try:
+                stat = path.stat()
+            except OSError:
+                stamps.append(f"{name}\0{path}\0-")
+                continue
+            stamps.append(f"{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        key = digest(*stamps)
+        if key not in self.prints:
+            self.prints.clear()
+            self.prints[key] = template_fingerprints(make_env(theme), theme)
+        return self.prints[key]
 
 
 def _save_cache(config: Config, cache: BuildCache, manifest: str, result: BuildResult,

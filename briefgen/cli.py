@@ -102,14 +102,16 @@ def build(root: Path | None, drafts: bool | None, base_url: str | None, no_cache
     build leaves the previous site untouched.
     """
     from briefgen.config import Config
-    from briefgen.store.cache import unchanged_brief_count
+    from briefgen.source.themes import find_theme
+    from briefgen.store.cache import site_manifest, unchanged_brief_count
 
     root = _root(root)
     _require_digest(root, "Build")
     config = _load_config(root, build_drafts=drafts, base_url=base_url)
     assert isinstance(config, Config)  # nosec B101 - narrows the type for mypy only
     started = time.perf_counter()
-    if not no_cache and (count := unchanged_brief_count(config)) is not None:
+    manifest = site_manifest(config, find_theme(config).dirs) if not no_cache else ""
+    if manifest and (count := unchanged_brief_count(config, manifest)) is not None:
         # Checked before the pipeline is imported, so a no-change build is near instant.
         out = _display(config.path(config.output_dir))
         click.echo(f"{out}/ is up to date ({count} briefs; nothing changed) in "

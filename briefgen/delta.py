@@ -25,8 +25,9 @@ from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec
 from briefgen.pipeline.load import load_briefs
 from briefgen.pipeline.render import render_bodies, render_pages
 from briefgen.pipeline.theme import Theme
-from briefgen.pipeline.views import brief_path, brief_view, site_view
+from briefgen.pipeline.views import brief_view, site_view
 from briefgen.store.cache import BuildCache
+from briefgen.urls import brief_path
 
 _LOAD_CODES = ("BG-FM", "BG-IO")  # what parsing one file reports; link errors come later
 # Fields of a brief that only its own page and its feed entries read (see the module note).
@@ -54,10 +55,12 @@ def state_of(done: build_mod.Run, files: Mapping[str, OutputFile]) -> State:
                  diagnostics=done.diagnostics)
 
 
-def apply_edits(config: Config, memo: BuildCache, state: State,
-                rels: Sequence[str]) -> tuple[State, list[str]] | None:
+def apply_edits(config: Config, memo: BuildCache, state: State, rels: Sequence[str],
+                engine: build_mod.Engine | None = None) -> tuple[State, list[str]] | None:
     """``state`` with the edited brief files ``rels`` applied, and the output paths that
-    changed; None when an edit reaches beyond the brief's body (or breaks the file)."""
+    changed; None when an edit reaches beyond the brief's body (or breaks the file).
+    ``engine``: the one the run that made ``state`` used (its templates are compiled);
+    without it, a fresh one."""
     slug_of = {b.path: b.slug for b in state.graph.briefs.values()}
     if not rels or any(rel not in slug_of for rel in rels):
         return None  # a new, unpublished or broken file: the graph changes
@@ -93,8 +96,9 @@ def apply_edits(config: Config, memo: BuildCache, state: State,
                           thread=thread if isinstance(thread, dict) else None)
         pages[own.path] = dataclasses.replace(own, view={**own.view, **view})
     specs = [pages[brief_path(slug)] for slug in dirty]
-    prints = build_mod.fingerprints(state.theme)
-    outputs, problems = render_pages(build_mod.env_for(state.theme, prints), specs,
+    engine = engine if engine is not None else build_mod.Engine()
+    prints = engine.fingerprints(state.theme)
+    outputs, problems = render_pages(engine.env(state.theme, prints), specs,
                                      site_view(config), config.root, memo=memo.pages,
                                      fingerprints=prints)
     plans = [plan for plan in build_mod.feed_plans(config, graph)

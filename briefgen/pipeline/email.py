@@ -14,15 +14,10 @@ from briefgen.config import CONFIG_NAME, Config
 from briefgen.errors import Diagnostic, diag
 from briefgen.model import LinkGraph, PageSpec
 from briefgen.pipeline.editions import Edition, lead_text, plan_editions
-from briefgen.pipeline.views import brief_path, edition_path, entity_path, human_date, tag_path
 from briefgen.slugs import relative_url
+from briefgen.urls import brief_path, edition_path, email_path, entity_path, human_date, tag_path
 
 KEY_POINTS = 3
-
-
-def email_path(day: dt.date, suffix: str = "html") -> str:
-    """Where a day's email version is written (``suffix`` is ``html`` or ``txt``)."""
-    return f"editions/{day.isoformat()}/email.{suffix}"
 
 
 def plan_emails(config: Config, graph: LinkGraph) -> list[PageSpec]:

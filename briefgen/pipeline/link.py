@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from briefgen.errors import Diagnostic, diag
+from briefgen.hashing import Memo, data_digest
 from briefgen.model import Brief, EntityDef, EntityInfo, LinkGraph, Quote, Related, TagInfo
 from briefgen.pipeline.parallel import (
     MIN_ITEMS,
@@ -19,7 +20,6 @@ from briefgen.pipeline.parallel import (
     start_helper,
 )
 from briefgen.slugs import name_key, unique_slugs
-from briefgen.store.cache import Memo, data_digest
 
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import Diagnostic, diag
+from briefgen.hashing import Memo, digest
 from briefgen.model import ENTITY_KINDS, Brief, EntityDef
 from briefgen.pipeline.parallel import fork_map
 from briefgen.pipeline.validate import CONTROL_CHARS, Checker, control_in, line_at
@@ -24,7 +25,6 @@ from briefgen.source.files import (
 from briefgen.source.frontmatter import FrontMatterError
 from briefgen.source.frontmatter import read as read_front_matter
 from briefgen.source.yamlpos import read_yaml
-from briefgen.store.cache import Memo, digest
 
 MAX_BYTES = MAX_BRIEF_BYTES  # a brief is a short text; larger files are refused, not parsed
 

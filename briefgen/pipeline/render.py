@@ -1,26 +1,29 @@
-"""Render stage: Markdown bodies and Jinja pages into in-memory output files."""
+"""Render stage: Markdown bodies and Jinja pages, as bytes.
+
+Pages are returned (``render_pages``) or handed one by one to a ``PageOut`` the composer
+passes in (``render_into``); this stage never touches the output folder itself.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from markdown_it import MarkdownIt
 
 from briefgen.errors import Diagnostic, diag
+from briefgen.hashing import Memo, data_digest, digest, json_digest
 from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec
 from briefgen.pipeline.parallel import fork_map
-from briefgen.pipeline.theme import Theme, finish_page, make_env, reset_memo
-from briefgen.pipeline.views import brief_path, entity_path
-from briefgen.pipeline.write import link_file, make_folders, put_file, reusable
+from briefgen.pipeline.theme import finish_page, reset_memo
 from briefgen.slugs import relative_url
 from briefgen.source.markdown import finish_body, make_markdown, render_body
 from briefgen.source.mdplugins.entitylinks import EntityLink
-from briefgen.store.cache import Memo, data_digest, digest, json_digest
+from briefgen.urls import brief_path, entity_path
 
 
 def render_bodies(
@@ -103,13 +106,13 @@ def _md_resolver(slug: str, path: str,
 def render_pages(
     env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any],
     root: Path, *, memo: Memo | None = None, fingerprints: Mapping[str, str] | None = None,
-    theme: Theme | None = None, workers: int = 1,
+    workers: int = 1,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """Render every page; template problems become diagnostics with the template's line.
 
     With ``memo``, a page whose view data, site values and template fingerprint (see
     ``page_key``) are unchanged since the last build is taken from the cache instead of
-    rendered again. With ``theme`` and ``workers`` > 1, pages are rendered in worker processes.
+    rendered again. With ``workers`` > 1, pages are rendered in worker processes.
     """
     reset_memo(env)  # remembered cards hold view data, which may have changed since
     done: dict[str, bytes] = {}
@@ -124,8 +127,7 @@ def render_pages(
                 done[page.path] = cached
                 continue
         todo.append(page)
-    results = fork_map(lambda page: _render_one(env, site, root, page), todo,
-                       workers if theme is not None else 1)
+    results = fork_map(lambda page: _render_one(env, site, root, page), todo, workers)
     problems: dict[tuple[str, int, str], Diagnostic] = {}
     for page, (data, problem) in zip(todo, results, strict=True):
         if problem is not None:
@@ -156,36 +158,49 @@ def _keep_first(problems: dict[tuple[str, int, str], Diagnostic], problem: Diagn
     problems.setdefault((problem.pos.path, problem.pos.line, problem.code), problem)
 
 
-def render_to_folder(
-    theme: Theme, pages: Sequence[PageSpec], site: Mapping[str, Any], root: Path,
-    stage: Path, *, fingerprints: Mapping[str, str], previous: Path | None = None,
-    known: Mapping[str, tuple[str, int]] | None = None, workers: int = 1,
-) -> tuple[dict[str, tuple[str, int]], list[Diagnostic]]:
-    """Render every page straight into the folder ``stage``; return each page's record
-    (hash of its inputs, size) and the template problems.
+class PageOut(Protocol):
+    """Where rendered pages go, one by one (the write stage's ``StagedFolder``). Its methods
+    run in forked workers, so page bytes never travel back to the parent process."""
 
-    A page whose record in ``known`` (the last build's) has the same ``page_key`` is linked
-    from the ``previous`` site instead of rendered, so a template edit re-renders only the
-    pages that use that template. Worker processes inherit the pages and
-    write the files themselves, so no view data or page bytes are copied between processes.
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Get ready for pages at ``paths``; called once, before workers are forked."""
+        ...
+
+    def keep(self, path: str, key: str) -> int | None:
+        """Reuse what an earlier build made from inputs hashing to ``key``; its size, or
+        None when the page must be rendered."""
+        ...
+
+    def put(self, path: str, data: bytes) -> None:
+        """Take a rendered page."""
+        ...
+
+
+def render_into(
+    env: jinja2.Environment, pages: Sequence[PageSpec], site: Mapping[str, Any], root: Path,
+    out: PageOut, *, fingerprints: Mapping[str, str], workers: int = 1,
+) -> tuple[dict[str, tuple[str, int]], list[Diagnostic]]:
+    """Render every page and hand it to ``out``; return each page's record (hash of its
+    inputs, size) and the template problems.
+
+    A page ``out`` can keep from an earlier build with the same ``page_key`` is not
+    rendered, so a template edit re-renders only the pages that use that template. Worker
+    processes inherit the pages and hand the bytes to ``out`` themselves, so no view data or
+    page bytes are copied between processes.
     """
+    reset_memo(env)  # remembered cards hold view data, which may have changed since
     site_key = json_digest(site)
-    known = known or {}
-    make_folders(stage, (p.path for p in pages))
-    envs: list[jinja2.Environment] = []  # one per process, made on first use
+    out.prepare(p.path for p in pages)
 
     def one(page: PageSpec) -> tuple[str, int, Diagnostic | None]:
         key = page_key(page, fingerprints, site_key)
-        old_key, old_size = known.get(page.path, ("", -1))
-        old = reusable(previous, page.path, old_size) if old_key == key else None
-        if old is not None and link_file(old, stage / page.path):
-            return key, old_size, None
-        if not envs:
-            envs.append(make_env(theme))
-        data, problem = _render_one(envs[0], site, root, page)
+        kept = out.keep(page.path, key)
+        if kept is not None:
+            return key, kept, None
+        data, problem = _render_one(env, site, root, page)
         if data is None:
             return key, -1, problem
-        put_file(stage, page.path, data)
+        out.put(page.path, data)
         return key, len(data), None
 
     record: dict[str, tuple[str, int]] = {}

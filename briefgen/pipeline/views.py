@@ -17,6 +17,18 @@ from briefgen.pipeline.editions import Edition, connections, lead_text, plan_edi
 from briefgen.pipeline.feeds import topic_feed
 from briefgen.pipeline.threads import Thread, plan_threads, thread_of
 from briefgen.slugs import slugify
+from briefgen.urls import (
+    brief_path,
+    edition_path,
+    email_path,
+    entity_path,
+    human_date,
+    index_path,
+    paged_path,
+    short_date,
+    tag_path,
+    thread_path,
+)
 
 WORDS_PER_MINUTE = 230
 CARD_CHIPS = 3  # chips on a card: more crowd out the summary
@@ -28,50 +40,6 @@ DEVELOPING_SHOWN = 4
 LEAD_POINTS = 3  # key points under the front page's lead
 # Entity kinds that say what a card is about come before places, then tags.
 _CHIP_ORDER = {"other": 0, "organizations": 1, "people": 2, "places": 3}
-
-
-def brief_path(slug: str) -> str:
-    """Where a brief's page is written."""
-    return f"briefs/{slug}.html"
-
-
-def tag_path(slug: str) -> str:
-    """Where a tag's page is written."""
-    return f"tags/{slug}.html"
-
-
-def entity_path(key: str) -> str:
-    """Where an entity's page is written (``key`` is ``kind/slug``)."""
-    return f"entities/{key}.html"
-
-
-def thread_path(slug: str) -> str:
-    """Where a story thread's page is written."""
-    return f"threads/{slug}.html"
-
-
-def edition_path(day: dt.date) -> str:
-    """Where a day's edition page is written."""
-    return f"editions/{day.isoformat()}/index.html"
-
-
-def index_path(number: int) -> str:
-    """Where page ``number`` (1-based) of the digest index is written."""
-    return "index.html" if number == 1 else f"page/{number}.html"
-
-
-def human_date(day: dt.date) -> str:
-    """'20 November 2026', locale-free so output never depends on the machine."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def short_date(day: dt.date) -> str:
-    """'16 Nov', for compact lines."""
-    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
-
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 
 def card(brief: Brief, graph: LinkGraph) -> dict[str, Any]:
@@ -377,11 +345,6 @@ def plan_listing_pages(config: Config, graph: LinkGraph,
     return pages
 
 
-def paged_path(first: str, number: int) -> str:
-    """Page ``number`` of a paginated listing whose first page is ``first`` (``x/y.html``)."""
-    return first if number == 1 else f"{first.removesuffix('.html')}/page-{number}.html"
-
-
 def _paginate(first: str, slugs: Sequence[str], per_page: int) -> list[dict[str, Any]]:
     """Split a long list of briefs into pages, with paths and newer/older links."""
     total = max(1, math.ceil(len(slugs) / per_page))
@@ -487,8 +450,8 @@ def edition_view(edition: Edition, graph: LinkGraph,
                        for s, e in edition.developing],
         "previous": _edition_link(edition.previous),
         "next": _edition_link(edition.next),
-        "email_path": edition_path(day).replace("index.html", "email.html"),
-        "text_path": edition_path(day).replace("index.html", "email.txt"),
+        "email_path": email_path(day, "html"),
+        "text_path": email_path(day, "txt"),
     }
 
 

@@ -16,12 +16,13 @@ import posixpath
 import shutil
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from briefgen.errors import BriefgenError, Diagnostic, diag
+from briefgen.hashing import digest
 from briefgen.model import OutputFile
 from briefgen.pipeline.parallel import fork_map
-from briefgen.store.cache import digest
 from briefgen.store.lock import pid_alive
 
 _RENAME_EXCHANGE = 2
@@ -132,6 +133,39 @@ def reusable(previous: Path | None, path: str, size: int) -> Path | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class StagedFolder:
+    """A staging folder as the place a build's files go, file by file.
+
+    ``previous`` is the last build's site and ``known`` its record (output path -> (hash of
+    the inputs, size)): a file whose inputs hash the same is hard-linked from there instead
+    of made again. Its methods are safe to call from forked workers (each file is its own).
+    The render stage hands pages to ``keep`` and ``put`` without knowing about folders.
+    """
+
+    stage: Path
+    previous: Path | None = None
+    known: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Create the folders the files at ``paths`` need (before workers are forked)."""
+        make_folders(self.stage, paths)
+
+    def keep(self, path: str, key: str, size: int | None = None) -> int | None:
+        """Link the last build's file at ``path`` if it was made from inputs hashing to
+        ``key`` (and is ``size`` bytes, when given); its size, or None when it must be made
+        again."""
+        old_key, old_size = self.known.get(path, ("", -1))
+        if old_key != key or (size is not None and size != old_size):
+            return None
+        old = reusable(self.previous, path, old_size)
+        return old_size if old is not None and link_file(old, self.stage / path) else None
+
+    def put(self, path: str, data: bytes) -> None:
+        """Write ``data`` as the file at ``path``."""
+        put_file(self.stage, path, data)
+
+
 def write_files(stage: Path, outputs: Sequence[OutputFile], *, previous: Path | None = None,
                 known: Mapping[str, tuple[str, int]] | None = None,
                 workers: int = 1) -> dict[str, tuple[str, int]]:
@@ -141,14 +175,14 @@ def write_files(stage: Path, outputs: Sequence[OutputFile], *, previous: Path | 
     ``previous`` site instead of written again. With ``workers`` > 1, forked workers write
     (creating thousands of small files is slow on some disks; the data is shared, not copied).
     """
-    make_folders(stage, (o.path for o in outputs))
-    known = known or {}
+    folder = StagedFolder(stage, previous, known or {})
+    folder.prepare(o.path for o in outputs)
 
     def one(item: OutputFile) -> tuple[str, int]:
-        entry = (digest(item.data), len(item.data))
-        old = reusable(previous, item.path, entry[1]) if known.get(item.path) == entry else None
-        put_file(stage, item.path, item.data, reuse=old)
-        return entry
+        key = digest(item.data)
+        if folder.keep(item.path, key, len(item.data)) is None:
+            folder.put(item.path, item.data)
+        return key, len(item.data)
 
     return dict(zip((o.path for o in outputs), fork_map(one, outputs, workers), strict=True))
 

@@ -40,6 +40,7 @@ class Snapshot:
     files: Mapping[str, OutputFile]
     diagnostics: tuple[Diagnostic, ...]
     state: delta.State
+    engine: build_mod.Engine  # templates compiled once, kept while they are unchanged
     quick: bool = False  # related briefs were taken from an earlier snapshot
 
     @property
@@ -68,19 +69,21 @@ def full_build(
     and, when only the brief files ``edited`` changed, applies them by recorded reads.
     """
     memo = cache or (previous.cache if previous is not None else BuildCache())
+    engine = previous.engine if previous is not None else build_mod.Engine()
     if quick and previous is not None and edited:
-        applied = delta.apply_edits(config, memo, previous.state, edited)
+        applied = delta.apply_edits(config, memo, previous.state, edited, engine)
         if applied is not None:
             state, _ = applied
             return Snapshot(config=config, cache=memo, slug_of=previous.slug_of,
                             graph=state.graph, files=state.files,
-                            diagnostics=state.diagnostics, state=state, quick=True)
+                            diagnostics=state.diagnostics, state=state, engine=engine,
+                            quick=True)
     related = previous.graph.related if quick and previous is not None else None
     sink = build_mod.MemorySink(memo=memo, chunk=_CHUNK)
     # Workers stay off because this process has threads (forking it is unsafe), and work
     # comes in chunks so a newer edit can cancel.
     done = build_mod.run(config, memo, sink, workers=1, check=check, chunk=_CHUNK,
-                         related=related)
+                         related=related, engine=engine)
     for kind in (memo.briefs, memo.bodies, memo.pages, memo.related):
         kind.compact()  # in memory for hours: keep only what this build used
         kind.used = set()
@@ -89,7 +92,7 @@ def full_build(
     return Snapshot(
         config=config, cache=memo, slug_of={b.path: b.slug for b in graph.briefs.values()},
         graph=graph, files=files, diagnostics=done.diagnostics,
-        state=delta.state_of(done, files), quick=related is not None,
+        state=delta.state_of(done, files), engine=engine, quick=related is not None,
     )
 
 

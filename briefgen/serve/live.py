@@ -15,7 +15,6 @@ from briefgen.config import CONFIG_NAME, Config, load_config
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.ingest import KINDS, run_ingest
 from briefgen.pipeline.theme import find_theme
-from briefgen.pipeline.views import brief_path
 from briefgen.serve.incremental import (
     Cancelled,
     Snapshot,
@@ -24,6 +23,7 @@ from briefgen.serve.incremental import (
 )
 from briefgen.serve.overlay import ErrorBoard
 from briefgen.serve.server import Hub, with_client
+from briefgen.urls import brief_path
 
 ALL_PAGES = 200  # above this many changed pages, browsers are told "everything changed"
 

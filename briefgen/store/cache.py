@@ -14,87 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefgen import __version__
 from briefgen.config import CONFIG_NAME, Config
+from briefgen.hashing import SHARDS as _SHARDS
+from briefgen.hashing import Memo
+from briefgen.hashing import shard as _shard
 from briefgen.source.files import files_under, read_regular, write_atomic
 from briefgen.store import codec
 
 _FORMAT = f"briefgen-cache-7-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-
-
-def digest(*parts: str | bytes) -> str:
-    """A short stable hash of several strings or byte strings."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "little"))
-        hasher.update(data)
-    return hasher.hexdigest()
-
-
-def json_digest(value: Any) -> str:
-    """Hash of plain data through its canonical JSON form."""
-    return digest(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def data_digest(value: Any) -> str:
-    """Hash of plain data (dicts, lists, strings, numbers) built in a deterministic order.
-
-    ``marshal`` format 2 is several times faster than JSON and, unlike later formats and
-    pickle, never writes back-references, so equal data always gives equal bytes. Key order
-    counts, which suits view data (always built in the same order); anything marshal cannot
-    write falls back to ``json_digest``.
-    """
-    try:
-        return digest(marshal.dumps(value, 2))
-    except ValueError:
-        return json_digest(value)
-
-
-_SHARDS = "0123456789abcdef"  # a memo is saved as one file per first hex digit of its keys
-
-
-def _shard(key: str) -> str:
-    return key[:1] if key[:1] in _SHARDS else "_"
-
-
-@dataclass(slots=True)
-class Memo:
-    """One kind of cached result; records which keys the current build used."""
-
-    entries: dict[str, Any] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
-    hits: int = 0
-    misses: int = 0
-    changed: set[str] = field(default_factory=set)  # shards that differ from the saved ones
-
-    def get(self, key: str) -> Any:
-        """The cached value or None; marks the key as still in use."""
-        value = self.entries.get(key)
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-            self.used.add(key)
-        return value
-
-    def put(self, key: str, value: Any) -> None:
-        """Store a value for this build (and the next)."""
-        self.entries[key] = value
-        self.used.add(key)
-        self.changed.add(_shard(key))
-
-    def compact(self) -> None:
-        """Forget entries the last build did not use, so the cache never grows unbounded."""
-        self.changed.update(_shard(k) for k in self.entries if k not in self.used)
-        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
 
 
 @dataclass(slots=True)
@@ -281,25 +216,24 @@ def _stat_line(path: str) -> bytes:
             .encode("utf-8", "surrogatepass"))
 
 
-def site_manifest(config: Config) -> str:
-    """A hash of every input of a build: settings, briefs, entities file and theme files."""
-    from briefgen.pipeline.theme import find_theme  # jinja2 is imported there; only needed here
-
+def site_manifest(config: Config, theme_dirs: Sequence[Path]) -> str:
+    """A hash of every input of a build: settings, briefs, entities file and the files in
+    ``theme_dirs`` (the theme's folders, which the caller finds: the store knows no stage)."""
     files = [str(config.root / CONFIG_NAME), str(config.path(config.entities_file))]
     files += [path for path, _ in files_under(str(config.path(config.briefs_dir)), ".md")]
-    for folder in find_theme(config).dirs:
+    for folder in theme_dirs:
         files += [path for path, _ in files_under(str(folder))]
     return input_manifest(files, repr((config, os.environ.get("SOURCE_DATE_EPOCH"))))
 
 
-def unchanged_brief_count(config: Config, current: str | None = None) -> int | None:
+def unchanged_brief_count(config: Config, current: str) -> int | None:
     """The brief count when nothing changed since the last build and ``site/`` is there.
 
-    ``current`` is this build's ``site_manifest`` when the caller has it already. Cheap on
-    purpose (file stats and a small JSON file): ``briefgen build`` runs it before importing
-    the rest of the pipeline, so a no-change build returns in a blink.
+    ``current`` is this build's ``site_manifest``. Cheap on purpose (file stats and a small
+    JSON file): ``briefgen build`` runs it before importing the rest of the pipeline, so a
+    no-change build returns in a blink.
     """
     manifest, count = read_manifest(config.path(config.cache_dir))
     if not manifest or not (config.path(config.output_dir) / "index.html").is_file():
         return None
-    return count if manifest == (current or site_manifest(config)) else None
+    return count if manifest == current else None
