@@ -15,9 +15,10 @@ from briefgen.ingest.article import Article
 from briefgen.model import Entities
 from briefgen.nlp.entities import extract, suggest_tags
 from briefgen.nlp.summarize import summarize, with_quotes
-from briefgen.source.files import MAX_BRIEF_BYTES, read_regular, write_atomic
+from briefgen.source.files import MAX_BRIEF_BYTES, read_regular
 from briefgen.source.frontmatter import FrontMatterError
 from briefgen.source.frontmatter import read as read_front_matter
+from briefgen.store.atomic import write_atomic
 
 HASH_KEY = "ingest_hash"
 _HASH_LINE = re.compile(rf"^{HASH_KEY}:[^\n]*\n", re.MULTILINE)

@@ -26,8 +26,9 @@ from briefgen.config import CONFIG_NAME, Config
 from briefgen.hashing import SHARDS as _SHARDS
 from briefgen.hashing import Memo
 from briefgen.hashing import shard as _shard
-from briefgen.source.files import files_under, read_regular, write_atomic
+from briefgen.source.files import files_under, read_regular
 from briefgen.store import codec
+from briefgen.store.atomic import write_atomic
 
 _FORMAT = f"briefgen-cache-7-{__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 

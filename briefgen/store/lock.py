@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, diag
-from briefgen.source.files import write_atomic
+from briefgen.store.atomic import write_atomic
 
 LOCK_NAME = "build.lock"
 

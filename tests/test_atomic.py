@@ -1,4 +1,4 @@
-"""source/files.py: the one atomic writer (reads are covered by test_hostile.py)."""
+"""store/atomic.py: the one atomic writer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.source.files import write_atomic
+from briefgen.store.atomic import write_atomic
 
 
 def test_new_file_gets_the_usual_mode_and_the_bytes(tmp_path: Path) -> None:
