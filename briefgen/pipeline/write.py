@@ -113,24 +113,13 @@ def put_file(stage: Path, path: str, data: bytes, *, reuse: Path | None = None) 
     target.write_bytes(data)
 
 
-def link_file(old: Path, target: Path) -> bool:
+def link_file(old: str | Path, target: str | Path) -> bool:
     """Hard-link ``old`` as ``target``; False where the disk cannot (then write instead)."""
     try:
         os.link(old, target)
     except OSError:
         return False
     return True
-
-
-def reusable(previous: Path | None, path: str, size: int) -> Path | None:
-    """The earlier build's file at ``path`` if it is there with the expected ``size``."""
-    if previous is None:
-        return None
-    old = previous / path
-    try:
-        return old if os.lstat(old).st_size == size else None
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +147,16 @@ class StagedFolder:
         old_key, old_size = self.known.get(path, ("", -1))
         if old_key != key or (size is not None and size != old_size):
             return None
-        old = reusable(self.previous, path, old_size)
-        return old_size if old is not None and link_file(old, self.stage / path) else None
+        if self.previous is None:
+            return None
+        # Plain strings, not Path objects: this runs once per page of the site.
+        old = os.path.join(self.previous, path)
+        try:
+            if os.lstat(old).st_size != old_size:
+                return None
+        except OSError:
+            return None
+        return old_size if link_file(old, os.path.join(self.stage, path)) else None
 
     def put(self, path: str, data: bytes) -> None:
         """Write ``data`` as the file at ``path``."""
