@@ -32,7 +32,7 @@ from briefgen.pipeline import write as write_mod
 from briefgen.store.cache import BuildCache
 
 STEPS = ("site_manifest", "find_brief_files", "load_briefs", "build_graph", "start_ranking",
-         "render_bodies", "plan_listing_pages", "_feeds", "plan_ranked_pages", "plan_emails",
+         "render_bodies", "plan_listing_pages", "feed_outputs", "plan_ranked_pages", "plan_emails",
          "other_outputs", "check_paths", "render_into", "write_files")
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
-import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,10 +13,9 @@ import jinja2
 
 from briefgen.config import Config
 from briefgen.errors import BriefgenError, Diagnostic, diag
-from briefgen.hashing import Memo, digest
-from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec, Related
-from briefgen.pipeline import feeds
+from briefgen.model import LinkGraph, OutputFile, PageSpec, Related
 from briefgen.pipeline.email import email_warnings, plan_emails
+from briefgen.pipeline.feeds import extras, feed_outputs
 from briefgen.pipeline.link import (
     Ranked,
     RankJob,
@@ -28,16 +24,21 @@ from briefgen.pipeline.link import (
     start_ranking,
 )
 from briefgen.pipeline.load import find_brief_files, load_briefs, load_entity_defs
-from briefgen.pipeline.parallel import Helper, default_workers
+from briefgen.pipeline.parallel import (
+    Helper,
+    default_workers,
+    freeze_for_workers,
+    no_cycle_collection,
+)
 from briefgen.pipeline.render import render_bodies, render_into, render_pages
-from briefgen.pipeline.theme import Theme, find_theme, make_env, template_fingerprints
+from briefgen.pipeline.theme import Engine, Theme, find_theme
 from briefgen.pipeline.views import plan_cards, plan_listing_pages, plan_ranked_pages, site_view
 from briefgen.pipeline.write import StagedFolder, check_paths, staging, write_files
 from briefgen.publish import search
-from briefgen.source.files import MAX_ASSET, files_under, read_inside, regular_files
+from briefgen.source.files import files_under
+from briefgen.source.themes import static_files
 from briefgen.store.cache import BuildCache, folder_id, site_manifest, unchanged_brief_count
 from briefgen.store.lock import build_lock
-from briefgen.urls import brief_path, entity_path, tag_path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,7 +119,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     # Work that does not need the ranking is done while the child still ranks.
     cards = plan_cards(graph)  # cards do not show related briefs
     pages = plan_listing_pages(config, graph, cards)
-    feed_files = _feeds(config, graph, bodies, memo.bodies)
+    feed_files = feed_outputs(config, graph, bodies, memo.bodies)
     graph = dataclasses.replace(graph, related=ranked())
     emails = plan_emails(config, graph)
     problems += email_warnings(config, emails)  # one warning for all of them, not one each
@@ -292,7 +293,7 @@ def _locked_build(config: Config, manifest: str, workers: int,
     helper = ranking_helper(len(files_under(str(config.path(config.briefs_dir)), ".md")),
                             config.related_count)
     try:
-        with _no_cycle_collection():
+        with no_cycle_collection():
             cache = BuildCache.load(config.path(config.cache_dir)) if use_cache else BuildCache()
             return _build(config, cache, manifest, workers, finish, use_cache, helper)
     finally:
@@ -311,7 +312,7 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
         with staging(out_dir, removals) as stage:
             sink = FolderSink(stage=stage, previous=previous, known=cache.outputs)
             done = run(config, cache, sink, workers=workers, helper=helper,
-                       stop_on_error=True, before_render=_freeze)
+                       stop_on_error=True, before_render=freeze_for_workers)
             if done.errors:
                 raise BriefgenError(list(done.diagnostics))
             record = done.record
@@ -334,57 +335,12 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
             thread.join()
 
 
-def _freeze() -> None:
-    """Move the gathered data out of the collector's sight (see _no_cycle_collection): forked
-    render workers then share its memory pages untouched."""
-    gc.freeze()
-    gc.enable()
-
-
 def _kept(related: Mapping[str, tuple[Related, ...]],
           graph: LinkGraph) -> Callable[[], Ranked]:
     """An earlier ranking, without briefs that are gone; new briefs have none yet."""
     kept = {slug: tuple(r for r in related.get(slug, ()) if r.id in graph.briefs)
             for slug in graph.order}
     return lambda: kept
-
-
-@dataclass(slots=True)
-class Engine:
-    """What a caller keeps between engine runs: the Jinja environment and the template
-    fingerprints, each made again only when a template changed. ``build`` and ``check``
-    use one per run; the dev server keeps one while it serves, because compiling the
-    templates again on every rebuild cost more than rendering the edit."""
-
-    # theme folders and template prints -> environment; the last one only
-    envs: dict[str, jinja2.Environment] = dataclasses.field(default_factory=dict)
-    # template files' stamps -> fingerprints; the last one only
-    prints: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
-
-    def env(self, theme: Theme, prints: Mapping[str, str]) -> jinja2.Environment:
-        """A Jinja environment for ``theme``, kept while its templates are unchanged."""
-        key = digest(repr(theme), *(f"{k}\0{v}" for k, v in sorted(prints.items())))
-        if key not in self.envs:
-            self.envs.clear()
-            self.envs[key] = make_env(theme)
-        return self.envs[key]
-
-    def fingerprints(self, theme: Theme) -> dict[str, str]:
-        """``template_fingerprints``, parsed again only when a template file changed (size
-        or time): parsing every template cost a dev-server rebuild a third of a second."""
-        stamps = []
-        for name, path in sorted(theme.template_files().items()):
-            try:
-                stat = path.stat()
-            except OSError:
-                stamps.append(f"{name}\0{path}\0-")
-                continue
-            stamps.append(f"{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        key = digest(*stamps)
-        if key not in self.prints:
-            self.prints.clear()
-            self.prints[key] = template_fingerprints(make_env(theme), theme)
-        return self.prints[key]
 
 
 def _save_cache(config: Config, cache: BuildCache, manifest: str, result: BuildResult,
@@ -404,156 +360,3 @@ def _save_cache(config: Config, cache: BuildCache, manifest: str, result: BuildR
     return result
 
 
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while a build allocates its data.
-
-    A build makes millions of long-lived objects and almost no reference cycles, so each of
-    the collector's full passes walks everything and frees nothing: about a fifth of a large
-    build's time. The build may freeze its data (the collector then skips it, here and in
-    forked workers); when the block ends, everything is as before.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
-def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
-    """Theme assets under ``assets/``: regular files whose resolved path is inside ``roots``
-    (else the folder); the most specific theme wins a name."""
-    files: dict[str, OutputFile] = {}
-    for folder in dirs:  # most specific first: the first file of a name wins
-        allowed = roots or (folder,)
-        for path in regular_files(folder, allowed, hidden=False):
-            rel = "assets/" + path.relative_to(folder).as_posix()
-            if rel not in files:
-                try:
-                    data = read_inside(path, allowed, MAX_ASSET)[0]
-                except OSError as exc:
-                    raise BriefgenError([diag(path.as_posix(), 0, 0, "BG-IO003",
-                                              f"cannot read theme asset: {exc}",
-                                              "replace it with a regular file in the theme")
-                                         ]) from exc
-                files[rel] = OutputFile(path=rel, data=data, source=path.as_posix())
-    return list(files.values())
-
-
-FeedPlan = tuple[str, str, str, str, tuple[str, ...], int]  # path, page, titles, briefs, limit
-
-
-def feed_plans(config: Config, graph: LinkGraph) -> list[FeedPlan]:
-    """The digest's feed, and one per tag and entity with enough briefs."""
-    # Topic feeds carry fewer entries than the main feed, and summaries rather than whole
-    # briefs: there are thousands of them in a large digest (Hugo's feeds carry summaries too).
-    topic_limit = min(config.feed_items, 20)
-    plans: list[FeedPlan] = [("feed.xml", "index.html", config.title, config.description,
-                              graph.order, config.feed_items)]
-    least = config.feed_min_briefs
-    for tag in graph.tags.values():
-        if feeds.topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), least):
-            plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
-                          f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}",
-                          tag.briefs, topic_limit))
-    for info in graph.entities.values():
-        if feeds.topic_feed(f"entities/{info.key}.xml", len(info.briefs), least):
-            plans.append((f"entities/{info.key}.xml", entity_path(info.key),
-                          f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
-                          info.briefs, topic_limit))
-    return plans
-
-
-def feed_files(config: Config, graph: LinkGraph, bodies: Mapping[str, str],
-               plans: Sequence[FeedPlan], memo: Memo | None = None) -> list[OutputFile]:
-    """Each planned feed in Atom and JSON Feed."""
-    rendered: dict[str, feeds.Entry] = {}
-
-    def entries(slugs: tuple[str, ...], limit: int) -> list[feeds.Entry]:
-        for slug in slugs[:limit]:
-            if slug not in rendered:  # a brief sits in many feeds; render its entry once
-                rendered[slug] = _entry(graph.briefs[slug], bodies[slug], config.site_url, memo)
-        return [rendered[s] for s in slugs[:limit]]
-
-    out: list[OutputFile] = []
-    for path, page, title, subtitle, slugs, limit in plans:
-        meta = feeds.FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
-                              site_url=config.site_url, language=config.language,
-                              author=config.author)
-        items = entries(slugs, limit)
-        full = path == "feed.xml"
-        out.append(OutputFile(path=path, data=feeds.atom(meta, items, full=full), source=page))
-        out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
-                              data=feeds.json_feed(meta, items, full=full), source=page))
-    return out
-
-
-def _feeds(config: Config, graph: LinkGraph, bodies: dict[str, str],
-           memo: Memo | None = None) -> list[OutputFile]:
-    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
-    return feed_files(config, graph, bodies, feed_plans(config, graph), memo)
-
-
-def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> feeds.Entry:
-    """A brief's feed entry, from the memo when the brief file and its body HTML are the same
-    (kept as a plain tuple of strings, so the memo stays plain data)."""
-    path = brief_path(brief.slug)
-    key = digest("feed-entry", brief.path, brief.content_hash, path, site_url, body)
-    found = memo.get(key) if memo is not None else None
-    if found is not None:
-        return feeds.Entry(**dict(zip(_ENTRY_FIELDS, found, strict=True)))
-    made = feeds.entry(brief, path, body, site_url)
-    if memo is not None:
-        memo.put(key, tuple(getattr(made, name) for name in _ENTRY_FIELDS))
-    return made
-
-
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(feeds.Entry))
-
-
-def extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
-    """Files made from the link graph alone: index.json, sitemaps, robots.txt, CNAME."""
-    out = [OutputFile(path=".nojekyll", data=b"", source="briefgen"),
-           OutputFile(path="index.json", data=_index_json(graph), source="briefgen")]
-    if config.cname:
-        out.append(OutputFile(path="CNAME", data=config.cname.strip().encode() + b"\n",
-                              source="briefgen.yaml"))
-    if config.site_url:
-        lastmod = {brief_path(s): graph.briefs[s].date.isoformat() for s in graph.order}
-        newest = graph.briefs[graph.order[0]].date.isoformat() if graph.order else ""
-        pages = {"index.html": newest, "tags/index.html": newest, "entities/index.html": newest,
-                 "editions/index.html": newest, **lastmod}
-        pages.update({tag_path(t.slug): graph.briefs[t.briefs[0]].date.isoformat()
-                      for t in graph.tags.values()})
-        pages.update({entity_path(e.key): graph.briefs[e.briefs[0]].date.isoformat()
-                      for e in graph.entities.values()})
-        out.extend(OutputFile(path=path, data=data, source="briefgen")
-                   for path, data in feeds.sitemaps(config.site_url, pages))
-        out.append(OutputFile(path="robots.txt", data=feeds.robots(config.site_url),
-                              source="briefgen"))
-    return out
-
-
-def _index_json(graph: LinkGraph) -> bytes:
-    """The link graph for other tools: briefs newest first, related best first."""
-    briefs = []
-    for slug in graph.order:
-        brief = graph.briefs[slug]
-        briefs.append({
-            "slug": slug,
-            "title": brief.title,
-            "date": brief.date.isoformat(),
-            "url": brief_path(slug),
-            "summary": brief.summary,
-            "tags": list(brief.tags),
-            "entities": {kind: list(names) for kind, names in brief.entities.by_kind() if names},
-            "source": {"file": brief.source.file, "url": brief.source.url,
-                       "name": brief.source.name},
-            "related": [{"slug": r.id, "score": r.score, "shared": list(r.shared)}
-                        for r in graph.related.get(slug, ())],
-            "backlinks": list(graph.backlinks.get(slug, ())),
-        })
-    return (json.dumps({"briefs": briefs}, ensure_ascii=False) + "\n").encode("utf-8")

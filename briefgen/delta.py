@@ -22,9 +22,10 @@ from briefgen import build as build_mod
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
 from briefgen.model import Brief, LinkGraph, OutputFile, PageSpec
+from briefgen.pipeline import feeds
 from briefgen.pipeline.load import load_briefs
 from briefgen.pipeline.render import render_bodies, render_pages
-from briefgen.pipeline.theme import Theme
+from briefgen.pipeline.theme import Engine, Theme
 from briefgen.pipeline.views import brief_view, site_view
 from briefgen.store.cache import BuildCache
 from briefgen.urls import brief_path
@@ -56,7 +57,7 @@ def state_of(done: build_mod.Run, files: Mapping[str, OutputFile]) -> State:
 
 
 def apply_edits(config: Config, memo: BuildCache, state: State, rels: Sequence[str],
-                engine: build_mod.Engine | None = None) -> tuple[State, list[str]] | None:
+                engine: Engine | None = None) -> tuple[State, list[str]] | None:
     """``state`` with the edited brief files ``rels`` applied, and the output paths that
     changed; None when an edit reaches beyond the brief's body (or breaks the file).
     ``engine``: the one the run that made ``state`` used (its templates are compiled);
@@ -96,14 +97,14 @@ def apply_edits(config: Config, memo: BuildCache, state: State, rels: Sequence[s
                           thread=thread if isinstance(thread, dict) else None)
         pages[own.path] = dataclasses.replace(own, view={**own.view, **view})
     specs = [pages[brief_path(slug)] for slug in dirty]
-    engine = engine if engine is not None else build_mod.Engine()
+    engine = engine if engine is not None else Engine()
     prints = engine.fingerprints(state.theme)
     outputs, problems = render_pages(engine.env(state.theme, prints), specs,
                                      site_view(config), config.root, memo=memo.pages,
                                      fingerprints=prints)
-    plans = [plan for plan in build_mod.feed_plans(config, graph)
+    plans = [plan for plan in feeds.feed_plans(config, graph)
              if any(slug in plan[4][: plan[5]] for slug in dirty)]
-    outputs += build_mod.feed_files(config, graph, bodies, plans, memo.bodies)
+    outputs += feeds.feed_files(config, graph, bodies, plans, memo.bodies)
     files = dict(state.files)
     changed = [o.path for o in outputs if files.get(o.path) != o]
     files.update((o.path, o) for o in outputs)

@@ -328,8 +328,8 @@ def test_auto_summary_opens_with_the_lede_when_it_stands_alone() -> None:
     """A brief a person wrote opens with its point: the build's automatic summary keeps that
     opening sentence rather than later ones that lean on it ("The group's proposal…"), as in
     the sample digest's shipping brief, which has no ``summary:``."""
-    from briefgen.source.frontmatter import read
     from briefgen.pipeline.validate import auto_summary
+    from briefgen.source.frontmatter import read
 
     sample = (Path(__file__).parent.parent / "content" / "briefs"
               / "2026-11-24-pacific-shipping-emissions.md")

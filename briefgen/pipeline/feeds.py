@@ -1,4 +1,5 @@
-"""Atom 1.0 and JSON Feed 1.1 documents, sitemap and robots.txt, as bytes."""
+"""Syndication: which feeds a digest has, and its Atom 1.0 and JSON Feed 1.1 documents,
+sitemap, robots.txt and index.json (the link graph for other tools), as files."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr  # nosec B406 - writes XML, parses none
 
-from briefgen.model import Brief
+from briefgen.config import Config
+from briefgen.hashing import Memo, digest
+from briefgen.model import Brief, LinkGraph, OutputFile
+from briefgen.urls import brief_path, entity_path, tag_path
 
 _ID_NAMESPACE = uuid.UUID("6c1f0bd4-3d2b-5c1e-9a8e-2f4b7e0c9d11")
 _HREF = re.compile(r'\b(href|src)="([^"]*)"')
@@ -203,3 +207,127 @@ def _urlset(site_url: str, paths: Sequence[str], pages: Mapping[str, str]) -> by
 def robots(site_url: str) -> bytes:
     """robots.txt pointing at the sitemap."""
     return f"User-agent: *\nAllow: /\n\nSitemap: {site_url}sitemap.xml\n".encode()
+
+
+FeedPlan = tuple[str, str, str, str, tuple[str, ...], int]  # path, page, titles, briefs, limit
+
+
+
+def feed_plans(config: Config, graph: LinkGraph) -> list[FeedPlan]:
+    """The digest's feed, and one per tag and entity with enough briefs."""
+    # Topic feeds carry fewer entries than the main feed, and summaries rather than whole
+    # briefs: there are thousands of them in a large digest (Hugo's feeds carry summaries too).
+    topic_limit = min(config.feed_items, 20)
+    plans: list[FeedPlan] = [("feed.xml", "index.html", config.title, config.description,
+                              graph.order, config.feed_items)]
+    least = config.feed_min_briefs
+    for tag in graph.tags.values():
+        if topic_feed(f"tags/{tag.slug}.xml", len(tag.briefs), least):
+            plans.append((f"tags/{tag.slug}.xml", tag_path(tag.slug),
+                          f"{config.title}: #{tag.name}", f"Briefs tagged {tag.name}",
+                          tag.briefs, topic_limit))
+    for info in graph.entities.values():
+        if topic_feed(f"entities/{info.key}.xml", len(info.briefs), least):
+            plans.append((f"entities/{info.key}.xml", entity_path(info.key),
+                          f"{config.title}: {info.name}", f"Briefs mentioning {info.name}",
+                          info.briefs, topic_limit))
+    return plans
+
+
+
+def feed_files(config: Config, graph: LinkGraph, bodies: Mapping[str, str],
+               plans: Sequence[FeedPlan], memo: Memo | None = None) -> list[OutputFile]:
+    """Each planned feed in Atom and JSON Feed."""
+    rendered: dict[str, Entry] = {}
+
+    def entries(slugs: tuple[str, ...], limit: int) -> list[Entry]:
+        for slug in slugs[:limit]:
+            if slug not in rendered:  # a brief sits in many feeds; render its entry once
+                rendered[slug] = _entry(graph.briefs[slug], bodies[slug], config.site_url, memo)
+        return [rendered[s] for s in slugs[:limit]]
+
+    out: list[OutputFile] = []
+    for path, page, title, subtitle, slugs, limit in plans:
+        meta = FeedMeta(title=title, subtitle=subtitle, path=path, page_path=page,
+                              site_url=config.site_url, language=config.language,
+                              author=config.author)
+        items = entries(slugs, limit)
+        full = path == "feed.xml"
+        out.append(OutputFile(path=path, data=atom(meta, items, full=full), source=page))
+        out.append(OutputFile(path=path.removesuffix(".xml") + ".json",
+                              data=json_feed(meta, items, full=full), source=page))
+    return out
+
+
+
+def feed_outputs(config: Config, graph: LinkGraph, bodies: dict[str, str],
+           memo: Memo | None = None) -> list[OutputFile]:
+    """The digest's feed, and one per tag and entity with enough briefs, in Atom and JSON Feed."""
+    return feed_files(config, graph, bodies, feed_plans(config, graph), memo)
+
+
+
+def _entry(brief: Brief, body: str, site_url: str, memo: Memo | None) -> Entry:
+    """A brief's feed entry, from the memo when the brief file and its body HTML are the same
+    (kept as a plain tuple of strings, so the memo stays plain data)."""
+    path = brief_path(brief.slug)
+    key = digest("feed-entry", brief.path, brief.content_hash, path, site_url, body)
+    found = memo.get(key) if memo is not None else None
+    if found is not None:
+        return Entry(**dict(zip(_ENTRY_FIELDS, found, strict=True)))
+    made = entry(brief, path, body, site_url)
+    if memo is not None:
+        memo.put(key, tuple(getattr(made, name) for name in _ENTRY_FIELDS))
+    return made
+
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+
+
+def extras(config: Config, graph: LinkGraph) -> list[OutputFile]:
+    """Files made from the link graph alone: index.json, sitemaps, robots.txt, CNAME."""
+    out = [OutputFile(path=".nojekyll", data=b"", source="briefgen"),
+           OutputFile(path="index.json", data=_index_json(graph), source="briefgen")]
+    if config.cname:
+        out.append(OutputFile(path="CNAME", data=config.cname.strip().encode() + b"\n",
+                              source="briefgen.yaml"))
+    if config.site_url:
+        lastmod = {brief_path(s): graph.briefs[s].date.isoformat() for s in graph.order}
+        newest = graph.briefs[graph.order[0]].date.isoformat() if graph.order else ""
+        pages = {"index.html": newest, "tags/index.html": newest, "entities/index.html": newest,
+                 "editions/index.html": newest, **lastmod}
+        pages.update({tag_path(t.slug): graph.briefs[t.briefs[0]].date.isoformat()
+                      for t in graph.tags.values()})
+        pages.update({entity_path(e.key): graph.briefs[e.briefs[0]].date.isoformat()
+                      for e in graph.entities.values()})
+        out.extend(OutputFile(path=path, data=data, source="briefgen")
+                   for path, data in sitemaps(config.site_url, pages))
+        out.append(OutputFile(path="robots.txt", data=robots(config.site_url),
+                              source="briefgen"))
+    return out
+
+
+
+def _index_json(graph: LinkGraph) -> bytes:
+    """The link graph for other tools: briefs newest first, related best first."""
+    briefs = []
+    for slug in graph.order:
+        brief = graph.briefs[slug]
+        briefs.append({
+            "slug": slug,
+            "title": brief.title,
+            "date": brief.date.isoformat(),
+            "url": brief_path(slug),
+            "summary": brief.summary,
+            "tags": list(brief.tags),
+            "entities": {kind: list(names) for kind, names in brief.entities.by_kind() if names},
+            "source": {"file": brief.source.file, "url": brief.source.url,
+                       "name": brief.source.name},
+            "related": [{"slug": r.id, "score": r.score, "shared": list(r.shared)}
+                        for r in graph.related.get(slug, ())],
+            "backlinks": list(graph.backlinks.get(slug, ())),
+        })
+    return (json.dumps({"briefs": briefs}, ensure_ascii=False) + "\n").encode("utf-8")
+

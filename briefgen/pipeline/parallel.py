@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -228,3 +228,31 @@ def _can_fork() -> bool:
     import threading
 
     return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a build allocates its data.
+
+    A build makes millions of long-lived objects and almost no reference cycles, so each of
+    the collector's full passes walks everything and frees nothing: about a fifth of a large
+    build's time. The build may freeze its data (the collector then skips it, here and in
+    forked workers); when the block ends, everything is as before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+
+def freeze_for_workers() -> None:
+    """Move the gathered data out of the collector's sight (see no_cycle_collection): forked
+    render workers then share its memory pages untouched."""
+    gc.freeze()
+    gc.enable()
+

@@ -20,6 +20,7 @@ from briefgen import delta
 from briefgen.config import Config
 from briefgen.errors import Diagnostic
 from briefgen.model import LinkGraph, OutputFile
+from briefgen.pipeline.theme import Engine
 from briefgen.store.cache import BuildCache
 
 _CHUNK = 50  # items between cancellation checks in the long loops
@@ -40,7 +41,7 @@ class Snapshot:
     files: Mapping[str, OutputFile]
     diagnostics: tuple[Diagnostic, ...]
     state: delta.State
-    engine: build_mod.Engine  # templates compiled once, kept while they are unchanged
+    engine: Engine  # templates compiled once, kept while they are unchanged
     quick: bool = False  # related briefs were taken from an earlier snapshot
 
     @property
@@ -69,7 +70,7 @@ def full_build(
     and, when only the brief files ``edited`` changed, applies them by recorded reads.
     """
     memo = cache or (previous.cache if previous is not None else BuildCache())
-    engine = previous.engine if previous is not None else build_mod.Engine()
+    engine = previous.engine if previous is not None else Engine()
     if quick and previous is not None and edited:
         applied = delta.apply_edits(config, memo, previous.state, edited, engine)
         if applied is not None:

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from briefgen import build as build_mod
 from briefgen.config import CONFIG_NAME, Config, load_config
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.ingest import KINDS, run_ingest
@@ -23,6 +22,7 @@ from briefgen.serve.incremental import (
 )
 from briefgen.serve.overlay import ErrorBoard
 from briefgen.serve.server import Hub, with_client
+from briefgen.source.themes import static_files
 from briefgen.urls import brief_path
 
 ALL_PAGES = 200  # above this many changed pages, browsers are told "everything changed"
@@ -181,7 +181,7 @@ class LiveSite:
             if snap is None:
                 return
             theme = find_theme(snap.config)
-            fresh = {o.path: o for o in build_mod.static_files(theme.static_dirs(),
+            fresh = {o.path: o for o in static_files(theme.static_dirs(),
                                                                theme.allowed())}
             stale = [p for p in snap.files if p.startswith("assets/") and p not in fresh]
             files = {p: o for p, o in snap.files.items() if p not in stale}
