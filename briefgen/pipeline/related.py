@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gzip
+import hashlib
 import importlib.util
 import math
 from collections import Counter
@@ -18,7 +19,6 @@ import msgpack
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from briefgen.model import Related
 from briefgen.nlp.lexicon import STOPWORDS
@@ -57,11 +57,10 @@ _RESCORED = 64  # best pruned matches per brief whose exact similarity is then c
 _PAIR_BLOCK = 1 << 16  # pairs scored at a time (bounds the gathered rows' memory)
 _QUERY_BLOCK = 1024  # briefs whose partial matches are gathered at a time
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
-_GRAPH_NEIGHBOURS = 20
-_GRAPH_DIMS = 16
-_EIGEN_STEPS = 5000  # Lanczos restarts; BBC dev and 10,000 synthetic briefs need far fewer
-_EIGEN_TOL = 1e-4  # the embedding is raised to a power and rounded: more digits change nothing
-_GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained directions
+_SCALE_AT = 19  # a brief's scale: its similarity to its 20th candidate (local scaling)
+_LABEL_SCALE = 10_000.0  # label rarity ln(1 + this / document frequency)
+_REFRESH_SHARE = 0.05  # above this share of changed briefs, rank cold
+_STATE_FORMAT = "briefgen-related-state-1"
 # Background rarity ln(1 / frequency); words unknown to the table (names, typos, invented
 # words) count as if seen at _UNSEEN. On BBC dev, ln(c / frequency) floored at 0 lost
 # precision for every c below 1 tried (0.1, 0.01, 0.001); 1e-7 and 1e-9 here did no better.
@@ -84,6 +83,7 @@ class RelDoc:
     entities: tuple[str, ...]
     entity_labels: Mapping[str, str]
     date: dt.date
+    fingerprint: str = ""  # a hash of all of the above, when the caller has one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,16 +97,20 @@ class RelatedWeights:
     entities: float = 0.2
     tags: float = 0.05
     time: float = 0.2  # share of the score that fades with distance in time
-    graph: float = 0.5  # share taken by neighbourhood (diffusion) similarity
+    graph: float = 0.5  # share taken by neighbourhood (shared-neighbour) similarity
     title_boost: float = 2.0  # a title word counts as this many body words
 
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Weighted term matrix plus what is needed to name the terms."""
+    """Weighted term rows (columns: `vocab`, sorted) and, per stored cell, the index in
+    `words` of the word the brief spells the term with most; `centibels` per word."""
 
     matrix: sp.csr_matrix
-    surface: tuple[str, ...]
+    vocab: tuple[str, ...]
+    spell: I32
+    words: tuple[str, ...]
+    centibels: I64
 
 
 def rank_related(
@@ -118,76 +122,365 @@ def rank_related(
     Up to `exact_up_to` briefs every pair is compared; above it, candidates come from
     pruned postings, so the cost grows linearly with the number of briefs.
     """
+    return rank_state(docs, k=k, half_life_days=half_life_days, weights=weights,
+                      exact_up_to=exact_up_to).ranked
+
+
+@dataclass(slots=True)
+class RankState:
+    """Everything an incremental ranking needs from the previous one: per brief (rows in id
+    order) its fingerprint, feature row, candidates with their direct and neighbourhood
+    scores, and its final links. Plain strings and numpy arrays (see `briefgen.store.blobs`)."""
+
+    params: str
+    ids: list[str]
+    prints: list[str]
+    vocab: list[str]  # text columns, sorted
+    words: list[str]  # spellings (may repeat after updates)
+    centibels: I64  # per word
+    ent_keys: list[str]  # entity columns, sorted
+    ent_df: I64
+    ent_names: list[str]
+    tag_keys: list[str]
+    tag_df: I64
+    indptr: I64  # the combined feature rows (csr)
+    indices: I32
+    data: F32
+    spell: I32  # per feature cell: its word in `words` (-1: a label cell)
+    cand: I32  # (n, m) candidates, best first (score desc, then index)
+    base: F32  # their direct similarities
+    ncols: I32  # (n, m) the same candidates by index, and their normalised weights
+    nvals: F32
+    near: F32  # (n, m) neighbourhood similarity with each candidate
+    top: I32  # (n, k) final links (-1: none)
+    score: F64
+    why_count: I32  # (n, k) reasons per link
+    why: list[str]  # all reasons, row by row, link by link
+
+
+@dataclass(frozen=True, slots=True)
+class RankResult:
+    """A ranking, the state to keep for the next one, and the briefs whose links changed
+    (all of them, ``None``, after a cold ranking with no earlier state)."""
+
+    ranked: dict[str, tuple[Related, ...]]
+    state: RankState | None
+    changed: frozenset[str] | None
+    incremental: bool = False
+
+
+def fingerprint(doc: RelDoc) -> str:
+    """A hash of everything the ranker reads of one brief."""
+    if doc.fingerprint:
+        return doc.fingerprint
+    h = hashlib.blake2b(digest_size=16)
+    for part in (doc.id, doc.title, doc.summary, doc.body, "\x1f".join(doc.tags),
+                 "\x1f".join(doc.entities),
+                 "\x1f".join(f"{k}\x1e{v}" for k, v in sorted(doc.entity_labels.items())),
+                 doc.date.isoformat()):
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def rank_state(
+    docs: Sequence[RelDoc], *, k: int = 5, half_life_days: float = 30.0,
+    weights: RelatedWeights = RelatedWeights(), exact_up_to: int = EXACT_UP_TO,
+    previous: RankState | None = None,
+) -> RankResult:
+    """`rank_related`, plus a state from which the next ranking redoes only the briefs whose
+    inputs changed. With ``previous`` (from a ranking with the same settings), only rows
+    touched by the changed, added and removed briefs are recomputed, with the same per-row
+    and per-pair steps as a cold ranking, so the result is identical to a cold one; when
+    too much changed (over 5% of the briefs) or the settings differ, it ranks cold."""
     ordered = sorted(docs, key=lambda d: d.id)  # input order must not change the answer
     ids = [d.id for d in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("rank_related: brief ids must be unique")
     n = len(ordered)
-    if n == 0:
-        return {}
-    if n == 1 or k <= 0:
-        return {i: () for i in ids}
-    text = _text_matrix(ordered, weights.title_boost)
-    ents, ent_idf = _label_matrix([d.entities for d in ordered])
-    tags, tag_idf = _label_matrix([d.tags for d in ordered])
-    features = _combine(((text.matrix, weights.text), (ents, weights.entities),
-                         (tags, weights.tags)))
+    if n <= 1 or k <= 0:
+        return RankResult(ranked={i: () for i in ids}, state=None, changed=None)
     m = min(max(_CANDIDATES, 2 * k), n - 1)
-    if n <= exact_up_to:
+    exact = n <= exact_up_to
+    params = _params(k, half_life_days, weights, m, exact, n >= _GRAPH_MIN_DOCS)
+    prints = [fingerprint(d) for d in ordered]
+    if previous is not None and exact and previous.params == params:
+        done = _update(previous, ordered, ids, prints, m, k, half_life_days, weights)
+        if done is not None:
+            return done
+    return _cold(ordered, ids, prints, params, m, k, half_life_days, weights, exact)
+
+
+def _params(k: int, half_life: float, weights: RelatedWeights, m: int, exact: bool,
+            graph: bool) -> str:
+    """What must match for an earlier state to be reused."""
+    return repr((_STATE_FORMAT, k, float(half_life), tuple(getattr(weights, f) for f in (
+        "text", "entities", "tags", "time", "graph", "title_boost")), m, exact, graph,
+        _MAX_TERMS, _REFERENCE_LENGTH, _BM25_K1, _BM25_B, _UNSEEN, _LABEL_SCALE, _SCALE_AT))
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """Entity and tag columns (sorted), their document frequencies and entity names."""
+
+    ent_keys: list[str]
+    ent_df: dict[str, int]
+    ent_names: dict[str, str]
+    tag_keys: list[str]
+    tag_df: dict[str, int]
+
+
+def _label_stats(docs: Sequence[RelDoc]) -> _Labels:
+    ent_df: Counter[str] = Counter()
+    tag_df: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for d in docs:  # one display name per entity: the first brief (by id) that gives one
+        ent_df.update(set(d.entities))
+        tag_df.update(set(d.tags))
+        for key, label in d.entity_labels.items():
+            if label and key not in names:
+                names[key] = label
+    # Sorted labels per brief: the first brief's labels are read in key order.
+    return _Labels(ent_keys=sorted(ent_df), ent_df=dict(ent_df),
+                   ent_names={e: names.get(e, e) for e in ent_df},
+                   tag_keys=sorted(tag_df), tag_df=dict(tag_df))
+
+
+def _label_rows(sets: Sequence[Sequence[str]], df: Mapping[str, int],
+                column: Mapping[str, int], width: int) -> sp.csr_matrix:
+    """Rarity-weighted, normalised indicator rows. The rarity ln(1 + _LABEL_SCALE / df)
+    does not depend on the number of briefs, so adding one changes only rows that share
+    a label with it. A label only one brief has cannot link, so it simply never matches."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for r, labels in enumerate(sets):
+        for label in sorted(set(labels)):
+            rows.append(r)
+            cols.append(column[label])
+            vals.append(math.log1p(_LABEL_SCALE / df[label]))
+    mat = sp.csr_matrix((np.array(vals, dtype=np.float32), (np.array(rows, dtype=np.int64),
+                         np.array(cols, dtype=np.int64))), shape=(len(sets), width))
+    mat.sort_indices()
+    return _normalise(mat)
+
+
+def _assemble(text: sp.csr_matrix, spell: I32, docs: Sequence[RelDoc], labels: _Labels,
+              weights: RelatedWeights) -> tuple[sp.csr_matrix, I32]:
+    """Rows of text, entity and tag blocks side by side, scaled so one product gives the
+    weighted mean of the cosines; and each cell's spelling (-1 for label cells)."""
+    n = len(docs)
+    total = sum(w for w in (weights.text, weights.entities, weights.tags) if w > 0) or 1.0
+    ent_col = {e: i for i, e in enumerate(labels.ent_keys)}
+    tag_col = {t: i for i, t in enumerate(labels.tag_keys)}
+    blocks: list[sp.csr_matrix] = []
+    spells: list[sp.csr_matrix] = []
+    for mat, w, sp_data in (
+            (text, weights.text, spell),
+            (_label_rows([d.entities for d in docs], labels.ent_df, ent_col,
+                         len(ent_col)) if weights.entities > 0 else None, weights.entities, None),
+            (_label_rows([d.tags for d in docs], labels.tag_df, tag_col,
+                         len(tag_col)) if weights.tags > 0 else None, weights.tags, None)):
+        if mat is None or w <= 0:
+            continue
+        scaled = sp.csr_matrix((mat.data * np.float32(math.sqrt(w / total)), mat.indices,
+                                mat.indptr), shape=mat.shape)
+        blocks.append(scaled)
+        marks = sp_data if sp_data is not None else np.full(mat.nnz, -1, dtype=np.int32)
+        spells.append(sp.csr_matrix((marks.astype(np.int64) + 2, mat.indices, mat.indptr),
+                                    shape=mat.shape))
+    if not blocks:
+        return sp.csr_matrix((n, 1), dtype=np.float32), np.zeros(0, dtype=np.int32)
+    features = sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+    marks = sp.csr_matrix(sp.hstack(spells, format="csr", dtype=np.int64))
+    features.has_sorted_indices = True
+    return features, (marks.data - 2).astype(np.int32)
+
+
+def _cold(ordered: Sequence[RelDoc], ids: list[str], prints: list[str], params: str, m: int,
+          k: int, half_life: float, weights: RelatedWeights, exact: bool) -> RankResult:
+    n = len(ordered)
+    text = _text_matrix(ordered, weights.title_boost)
+    labels = _label_stats(ordered)
+    features, spell = _assemble(text.matrix, text.spell, ordered, labels, weights)
+    if exact:
         cand, base = _candidates(features, m)
     else:
         cand, base = _pruned_candidates(features, m)
-    score = base
-    if weights.graph > 0 and n >= _GRAPH_MIN_DOCS:
-        emb = _diffusion_embedding(cand, base, n)
-        near = np.maximum(np.einsum("id,ijd->ij", emb, emb[cand]), 0.0).astype(np.float32)
-        score = (1.0 - weights.graph) * base + weights.graph * near
-    if half_life_days > 0 and weights.time > 0:
-        days = np.array([d.date.toordinal() for d in ordered], dtype=np.float64)
-        decay = np.exp2(-np.abs(days[:, None] - days[cand]) / half_life_days)
-        score = score * ((1.0 - weights.time) + weights.time * decay).astype(np.float32)
-    rounded: F64 = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
-    top = _top_k(cand, rounded, k)
-    why = _reasons(ordered, ent_idf, tag_idf, text, top)
-    return {ids[i]: tuple(Related(id=ids[j], score=s, shared=r) for (j, s), r in zip(
-        row, reasons, strict=True)) for i, (row, reasons) in enumerate(zip(top, why, strict=True))}
+    ncols, nvals = _neighbours(cand, base)
+    graph = weights.graph > 0 and n >= _GRAPH_MIN_DOCS
+    near = np.zeros(cand.shape, dtype=np.float32)
+    if graph:
+        rows = np.repeat(np.arange(n, dtype=np.int64), m)
+        near = _pair_near(ncols, nvals, rows, cand.ravel().astype(np.int64)).reshape(n, m)
+    days = np.array([d.date.toordinal() for d in ordered], dtype=np.int64)
+    every = np.arange(n, dtype=np.int64)
+    top, score = _final(every, cand, base, near, days, k, half_life, weights, graph)
+    ctx = _Reasons(ordered, labels, features, spell, text.words, len(text.vocab))
+    why = [[ctx.reasons(i, int(j)) for j in row if j >= 0] for i, row in enumerate(top.tolist())]
+    ranked = _ranked(ids, top, score, why)
+    state = None
+    if exact:
+        state = RankState(
+            params=params, ids=ids, prints=prints, vocab=list(text.vocab), words=list(text.words),
+            centibels=text.centibels, ent_keys=labels.ent_keys,
+            ent_df=np.array([labels.ent_df[e] for e in labels.ent_keys], dtype=np.int64),
+            ent_names=[labels.ent_names[e] for e in labels.ent_keys], tag_keys=labels.tag_keys,
+            tag_df=np.array([labels.tag_df[t] for t in labels.tag_keys], dtype=np.int64),
+            indptr=features.indptr.astype(np.int64), indices=features.indices.astype(np.int32),
+            data=features.data.astype(np.float32), spell=spell, cand=cand, base=base,
+            ncols=ncols, nvals=nvals, near=near, top=top, score=score,
+            why_count=_why_counts(why, k), why=[r for row in why for link in row for r in link])
+    return RankResult(ranked=ranked, state=state, changed=None)
 
 
-def _text_matrix(docs: Sequence[RelDoc], title_boost: float) -> _Text:
+def _why_counts(why: Sequence[Sequence[tuple[str, ...]]], k: int) -> I32:
+    out = np.zeros((len(why), k), dtype=np.int32)
+    for i, row in enumerate(why):
+        for p, link in enumerate(row):
+            out[i, p] = len(link)
+    return out
+
+
+def _ranked(ids: Sequence[str], top: I32, score: F64,
+            why: Sequence[Sequence[tuple[str, ...]]]) -> dict[str, tuple[Related, ...]]:
+    tops, scores = top.tolist(), score.tolist()
+    return {ids[i]: tuple(Related(id=ids[j], score=s, shared=r) for j, s, r in zip(
+        tops[i], scores[i], why[i], strict=False) if j >= 0) for i in range(len(ids))}
+
+
+def _keys(values: F32, index: npt.NDArray[np.integer]) -> I64:
+    """One int64 per (score, index), larger for a higher score and, on a tie, a lower index:
+    all keys differ, so "the m best" is one set whatever the order of computation."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.int32).astype(np.int64)
+    ordered = np.where(bits >= 0, bits, -(bits & 0x7FFFFFFF))
+    keys: I64 = ordered * (1 << 32) + ((1 << 32) - 1 - index.astype(np.int64))
+    return keys
+
+
+def _neighbours(cand: I32, base: F32) -> tuple[I32, F32]:
+    """Each row's candidates by index and their weights, scaled to unit length: the vector
+    whose cosine with another row's says how many close neighbours two briefs share."""
+    order = np.argsort(cand, axis=1, kind="stable")
+    ncols = np.take_along_axis(cand, order, axis=1)
+    w = np.maximum(np.take_along_axis(base, order, axis=1), 0.0).astype(np.float64)
+    w[ncols < 0] = 0.0
+    norms = np.array([math.sqrt(math.fsum(row)) or 1.0 for row in (w * w).tolist()])
+    nvals: F32 = (w / norms[:, None]).astype(np.float32)
+    return ncols.astype(np.int32), nvals
+
+
+def _pair_near(ncols: I32, nvals: F32, low: I64, high: I64) -> F32:
+    """Cosine of the neighbour vectors of each pair (low[p], high[p])."""
+    n, m = ncols.shape
+    valid = ncols >= 0
+    counts = valid.sum(axis=1)
+    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    vec = sp.csr_matrix((nvals[valid], ncols[valid].astype(np.int64), indptr), shape=(n, n))
+    vec.has_sorted_indices = True
+    out = np.empty(len(low), dtype=np.float32)
+    for lo in range(0, len(low), _PAIR_BLOCK):
+        hi = lo + _PAIR_BLOCK
+        both = vec[low[lo:hi]].multiply(vec[high[lo:hi]])
+        out[lo:hi] = np.asarray(both.sum(axis=1), dtype=np.float32).ravel()
+    return out
+
+
+def _final(rows: I64, cand: I32, base: F32, near: F32, days: I64, k: int, half_life: float,
+           weights: RelatedWeights, graph: bool) -> tuple[I32, F64]:
+    """Final scores of the given rows' candidates and their k best (-1 where fewer)."""
+    c, b = cand[rows], base[rows].astype(np.float64)
+    score = b
+    if graph:
+        # Local scaling: a candidate close to everything (its own scale-th neighbour is
+        # close) counts for less; BBC dev p@5 +0.003 over the plain shared-neighbour cosine.
+        sigma = np.maximum(base[:, _SCALE_AT].astype(np.float64), 0.01)
+        ratio = np.sqrt(sigma[rows][:, None] / sigma[np.maximum(c, 0)])
+        mixed = np.minimum(near[rows].astype(np.float64) * ratio, 1.0)
+        score = (1.0 - weights.graph) * b + weights.graph * mixed
+    if half_life > 0 and weights.time > 0:
+        gap = np.abs(days[rows][:, None] - days[np.maximum(c, 0)])
+        uniq, inverse = np.unique(gap, return_inverse=True)
+        # Python's scalar power: the same value whatever the array's size or alignment.
+        table = np.array([2.0 ** (-float(d) / half_life) for d in uniq.tolist()])
+        score = score * ((1.0 - weights.time) + weights.time * table[inverse.reshape(gap.shape)])
+    rounded: F64 = np.where((b > 0) & (c >= 0), np.round(score, 4), -1.0)
+    order = np.lexsort((c, -rounded), axis=1)[:, :k]
+    top = np.take_along_axis(c, order, axis=1).astype(np.int32)
+    best = np.take_along_axis(rounded, order, axis=1)
+    top[best <= 0] = -1
+    best[best <= 0] = 0.0
+    if top.shape[1] < k:
+        pad = k - top.shape[1]
+        top = np.pad(top, ((0, 0), (0, pad)), constant_values=-1)
+        best = np.pad(best, ((0, 0), (0, pad)))
+    return top, best
+
+
+class _Reasons:
+    """Why two briefs are related: shared entity names (rarest first), then shared tags,
+    else the words that weigh most in both (as the first brief spells them)."""
+
+    def __init__(self, docs: Sequence[RelDoc], labels: _Labels, features: sp.csr_matrix,
+                 spell: I32, words: Sequence[str], n_text: int) -> None:
+        self.docs, self.labels, self.features = docs, labels, features
+        self.spell, self.words, self.n_text = spell, words, n_text
+        self._cache: dict[int, tuple[list[tuple[str, str]], list[str], bool]] = {}
+
+    def _of(self, i: int) -> tuple[list[tuple[str, str]], list[str], bool]:
+        found = self._cache.get(i)
+        if found is None:
+            d, lab = self.docs[i], self.labels
+            ents = [(e, lab.ent_names.get(e, e)) for e in sorted(
+                set(d.entities), key=lambda e: (-math.log1p(_LABEL_SCALE / lab.ent_df[e]), e))]
+            tags = sorted(set(d.tags), key=lambda t: (-math.log1p(_LABEL_SCALE / lab.tag_df[t]), t))
+            repeats = len({name for _, name in ents} | set(tags)) < len(ents) + len(tags)
+            found = self._cache[i] = (ents, tags, repeats)
+        return found
+
+    def reasons(self, i: int, j: int) -> tuple[str, ...]:
+        ents, tags, repeats = self._of(i)
+        other = self.docs[j]
+        shared = [name for e, name in ents if e in other.entities]
+        shared += [t for t in tags if t in other.tags]
+        if repeats:
+            shared = list(dict.fromkeys(shared))
+        return tuple((shared or self._shared_terms(i, j))[:_MAX_REASONS])
+
+    def _shared_terms(self, i: int, j: int, limit: int = 3) -> list[str]:
+        mat = self.features
+        a = slice(mat.indptr[i], mat.indptr[i + 1])
+        b = slice(mat.indptr[j], mat.indptr[j + 1])
+        ca, cb = mat.indices[a], mat.indices[b]
+        ta, tb = ca < self.n_text, cb < self.n_text
+        common, ia, ib = np.intersect1d(ca[ta], cb[tb], assume_unique=True, return_indices=True)
+        weight = mat.data[a][ta][ia] * mat.data[b][tb][ib]
+        best = np.lexsort((common, -weight))[:limit]
+        spelled = self.spell[a][ta][ia]
+        return [self.words[int(w)] for w in spelled[best]]
+
+
+def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
+                 known: Mapping[str, int] | None = None) -> _Text:
     """BM25-saturated, background-weighted, L2-normalised term vectors of each brief's text.
 
-    Every number here comes from the brief itself and a fixed table (word frequencies in
-    general English), never from the other briefs: one brief's edit changes its own vector only.
+    Every number in a row comes from the brief itself and a fixed table (word frequencies in
+    general English), never from the other briefs, and the columns are the terms in sorted
+    order: a brief's row is the same alone as in any corpus, value for value, so the
+    incremental ranking can re-weigh one brief and keep the others' rows.
     """
-    counts, rarity, surface = _count_terms(docs, title_boost)
-    length = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
-    rel_len = np.repeat(length / _REFERENCE_LENGTH, np.diff(counts.indptr))
-    data = counts.data.astype(np.float64)
-    # The term's weight is the mean rarity of the spellings the brief uses for it.
-    weight = rarity.data.astype(np.float64) / data
-    data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
-    counts.data = (data * weight).astype(np.float32)
-    counts.eliminate_zeros()
-    return _Text(matrix=_normalise(_keep_strongest(counts, _MAX_TERMS)), surface=surface)
-
-
-def _count_terms(docs: Sequence[RelDoc], boost: float,
-                 ) -> tuple[sp.csr_matrix, sp.csr_matrix, tuple[str, ...]]:
-    """Weighted term counts per brief, the same counts times each word's background rarity,
-    and a display word per term, tokenised in bulk."""
-    # Splitting words in Python costs about a microsecond each; hashing them with numpy
-    # costs a few nanoseconds, which is what keeps 10,000 briefs under budget.
-    parts = [(part, w) for d in docs for part, w in ((d.title, boost), (d.summary, 1.0),
-                                                      (d.body, 1.0))]  # part p is brief p // 3
+    n = len(docs)
+    parts = [(part, title) for d in docs for part, title in ((d.title, 1), (d.summary, 0),
+                                                             (d.body, 0))]  # part p: p // 3
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
-    weights = np.array([w for _, w in parts], dtype=np.float32)
     del parts
     sizes = [len(e) for e in encoded]
     chunks = _chunks(sizes)
     buffers = [b"".join(encoded[lo:hi]) for lo, hi in chunks]
     del encoded
-    # Per word: hash (8 bytes), start, length and part (4 bytes each). Everything else is
-    # made and dropped chunk by chunk: at 10,000 briefs there are six million words.
+    # Splitting words in Python costs about a microsecond each; hashing them with numpy
+    # costs a few nanoseconds, which is what keeps 10,000 briefs under budget.
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL: two cores
         hashed = list(pool.map(_hash_words, [np.frombuffer(b, dtype=np.uint8) for b in buffers]))
     hashes, owners, starts, lengths = [], [], [], []
@@ -197,38 +490,98 @@ def _count_terms(docs: Sequence[RelDoc], boost: float,
         hashes.append(h)
         owners.append(np.repeat(np.arange(lo, hi, dtype=np.int32),
                                 np.diff(np.searchsorted(first, ends), prepend=0)))
-        starts.append((first + base).astype(np.int32 if base + len(buf) < 2**31 else np.int64))
-        lengths.append(size.astype(np.int32))
+        starts.append(first + base)
+        lengths.append(size)
         base += len(buf)
     del hashed
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
     del hashes
     word_id, n_words = _dense_ids(all_hash)
-    del all_hash
     seen_at = np.zeros(n_words, dtype=np.int64)
     seen_at[word_id] = np.arange(len(word_id))  # any occurrence will do to spell the word
+    word_hash = all_hash[seen_at]
+    del all_hash
     text = b"".join(buffers)
     del buffers
     at = np.concatenate(starts)[seen_at].tolist() if starts else []
-    del starts
     size = np.concatenate(lengths)[seen_at].tolist() if lengths else []
-    del lengths, seen_at
-    words = [text[s:s + n].decode("utf-8", "replace") for s, n in zip(at, size, strict=True)]
+    del starts, lengths, seen_at
+    words = [text[s:s + k].decode("utf-8", "replace") for s, k in zip(at, size, strict=True)]
     del text
-    term_of, surface = _terms(words, np.bincount(word_id, minlength=n_words))
+    term_of, vocab = _terms(words)
+    n_terms = len(vocab)
+    part = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int32)
+    del owners
     term = term_of[word_id]
     keep = term >= 0
-    part = np.concatenate(owners)[keep] if owners else np.zeros(0, dtype=np.int32)
-    del owners
-    rare = _rarity(words)[word_id[keep]]
-    del word_id
-    shape = (len(docs), len(surface))
-    cells = (part // 3, term[keep])
-    counts = sp.csr_matrix((weights[part], cells), shape=shape, dtype=np.float32)
-    counts.sum_duplicates()
-    rarity = sp.csr_matrix((weights[part] * rare, cells), shape=shape, dtype=np.float32)
-    rarity.sum_duplicates()  # same cells as counts, in the same order
-    return counts, rarity, surface
+    word_id, term, part = word_id[keep], term[keep].astype(np.int64), part[keep]
+    doc = (part // 3).astype(np.int64)
+    title = part % 3 == 0
+    del part, keep
+    cb = _centibels(words, known)
+    # Integer sums (count in the high half, centibels in the low) are exact in any order;
+    # title and other words are summed apart and weighed after.
+    packed = (np.int64(1) << np.int64(32)) + cb[word_id]
+    sums = sp.csr_matrix((packed, (doc, term * 2 + title)), shape=(n, 2 * max(n_terms, 1)),
+                         dtype=np.int64)
+    sums.sum_duplicates()
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sums.indptr))
+    factor = np.where(sums.indices & 1, title_boost, 1.0)
+    cells = (rows, sums.indices >> 1)
+    shape = (n, n_terms)
+    count = sp.csr_matrix(((sums.data >> 32) * factor, cells), shape=shape, dtype=np.float64)
+    count.sum_duplicates()  # two values per cell at most: their sum has no order
+    rarity = sp.csr_matrix(((sums.data & 0xFFFFFFFF) * factor, cells), shape=shape,
+                           dtype=np.float64)
+    rarity.sum_duplicates()  # same cells as count, in the same order
+    length = (title_boost * np.bincount(doc[title], minlength=n)
+              + np.bincount(doc[~title], minlength=n))
+    rel_len = np.repeat(length / _REFERENCE_LENGTH, np.diff(count.indptr))
+    data = count.data
+    # The term's weight is the mean rarity of the spellings the brief uses for it.
+    weight = rarity.data / data * (math.log(10.0) / 100.0)
+    data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
+    matrix = sp.csr_matrix(((data * weight).astype(np.float32), count.indices, count.indptr),
+                           shape=shape)
+    matrix.eliminate_zeros()
+    matrix = _normalise(_keep_strongest(matrix, _MAX_TERMS))
+    spell = _spellings(matrix, doc, word_id, term_of, word_hash, n_terms)
+    return _Text(matrix=matrix, vocab=vocab, spell=spell, words=tuple(words),
+                 centibels=cb)
+
+
+def _spellings(matrix: sp.csr_matrix, doc: I64, word_id: I32, term_of: I32, word_hash: U64,
+               n_terms: int) -> I32:
+    """Per stored cell, the word a brief uses most for that term (ties: the lower hash), so
+    the shown word depends on the brief alone."""
+    n = matrix.shape[0]
+    per = sp.csr_matrix((np.ones(len(word_id), dtype=np.int32), (doc, word_id)),
+                        shape=(n, len(term_of)))
+    per.sum_duplicates()
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(per.indptr))
+    cols = per.indices
+    group = rows * max(n_terms, 1) + term_of[cols]
+    order = np.lexsort((word_hash[cols], -per.data, group))
+    group, cols = group[order], cols[order]
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    group, best = group[first], cols[first]
+    cell_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
+    where = np.searchsorted(group, cell_rows * max(n_terms, 1) + matrix.indices)
+    spell: I32 = best[where].astype(np.int32)
+    return spell
+
+
+def _centibels(words: Sequence[str], known: Mapping[str, int] | None) -> I64:
+    """Each word's background rarity in centibels (see `_rarity`), from ``known`` where it
+    has the word (an earlier ranking's words), else from the table."""
+    unseen = round(-math.log10(_UNSEEN) * 100.0)
+    if known is not None:
+        found = [known.get(w, -1) for w in words]
+        if min(found, default=0) >= 0:
+            return np.array(found, dtype=np.int64)
+    table = _background()
+    return np.array([min(table.get(w, unseen), unseen) for w in words], dtype=np.int64)
 
 
 def _rarity(words: Sequence[str]) -> F32:
@@ -271,8 +624,8 @@ def _dense_ids(hashes: U64) -> tuple[I32, int]:
     """Number distinct hashes 0..n-1 through a direct-mapped table (sorting is much slower)."""
     bits = min(_TABLE_BITS, max(10, (4 * len(hashes)).bit_length()))
     bucket = (hashes >> np.uint64(64 - bits)).astype(np.int32)
-    low = hashes.astype(np.uint32)  # with the bucket, 52 bits tell words apart
-    table = np.zeros(1 << bits, dtype=np.uint32)  # small enough to stay in cache
+    low = hashes  # the whole hash, so a word's number never depends on the other words
+    table = np.zeros(1 << bits, dtype=np.uint64)  # small enough to stay in cache
     table[bucket] = low  # one word wins each bucket ...
     lost = table[bucket] != low  # ... and the few others are numbered separately below
     used = np.zeros(1 << bits, dtype=np.int32)
@@ -329,25 +682,21 @@ def _hash_words(buf: U8) -> tuple[U64, I64, I64]:
     return hashed, starts, lengths
 
 
-def _terms(words: Sequence[str], freq: I64) -> tuple[I32, tuple[str, ...]]:
-    """Term id per distinct word (-1: no topic) and each term's most frequent spelling."""
-    vocab: dict[str, int] = {}
-    best: list[tuple[int, str]] = []
-    term_of = np.full(len(words), -1, dtype=np.int32)
-    for i, word in enumerate(words):
-        if word in STOPWORDS or word.isdigit():
-            continue
-        stem = _stem(word)
-        if len(stem) < 2 or stem in STOPWORDS:
-            continue
-        term = vocab.setdefault(stem, len(vocab))
-        key = (-int(freq[i]), word)
-        if term == len(best):
-            best.append(key)
-        elif key < best[term]:
-            best[term] = key
-        term_of[i] = term
-    return term_of, tuple(w for _, w in best)
+def _terms(words: Sequence[str]) -> tuple[I32, tuple[str, ...]]:
+    """Term id per distinct word (-1: no topic) and the terms (stems), sorted: column order
+    is then the same in every corpus, and so is the order in which products sum."""
+    stems: list[str | None] = []
+    for word in words:
+        stem = None
+        if word not in STOPWORDS and not word.isdigit():
+            stem = _stem(word)
+            if len(stem) < 2 or stem in STOPWORDS:
+                stem = None
+        stems.append(stem)
+    vocab = tuple(sorted({s for s in stems if s is not None}))
+    column = {s: i for i, s in enumerate(vocab)}
+    term_of = np.array([-1 if s is None else column[s] for s in stems], dtype=np.int32)
+    return term_of, vocab
 
 
 def _keep_strongest(mat: sp.csr_matrix, limit: int) -> sp.csr_matrix:
@@ -364,41 +713,25 @@ def _keep_strongest(mat: sp.csr_matrix, limit: int) -> sp.csr_matrix:
 
 def _normalise(mat: sp.csr_matrix) -> sp.csr_matrix:
     """Rows scaled to unit length (empty rows stay empty)."""
-    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1), dtype=np.float64).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ mat)
+    # math.fsum is exactly rounded, so a row's length never depends on summation order.
+    squares = (mat.data.astype(np.float64) ** 2).tolist()
+    bounds = mat.indptr.tolist()
+    norms = np.array([math.sqrt(math.fsum(squares[lo:hi])) or 1.0
+                      for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+    scale = np.repeat((1.0 / norms).astype(np.float32), np.diff(mat.indptr))
+    out = sp.csr_matrix((mat.data * scale, mat.indices.copy(), mat.indptr.copy()),
+                        shape=mat.shape)
+    out.has_sorted_indices = True
+    return out
 
 
-def _label_matrix(labels: Sequence[tuple[str, ...]]) -> tuple[sp.csr_matrix, dict[str, float]]:
-    """IDF-weighted, normalised indicator vectors of entities or tags, and each label's IDF."""
-    sets = [sorted(set(ls)) for ls in labels]
-    df = Counter(label for ls in sets for label in ls)
-    keys = {label: i for i, label in enumerate(sorted(df))}
-    n = len(sets)
-    # Rarity weight: a label only one brief has cannot link, so it simply never matches.
-    idf = {label: float(np.log((n + 1) / count)) for label, count in df.items()}
-    rows = np.repeat(np.arange(n), [len(ls) for ls in sets])
-    cols = [keys[label] for ls in sets for label in ls]
-    vals = [idf[label] for ls in sets for label in ls]
-    mat = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, np.array(cols, dtype=np.int32))),
-                        shape=(n, len(keys)))
-    return _normalise(mat), idf
-
-
-def _combine(parts: Sequence[tuple[sp.csr_matrix, float]]) -> sp.csr_matrix:
-    """Side-by-side blocks scaled so one product gives the weighted mean of the cosines."""
-    total = sum(w for _, w in parts if w > 0) or 1.0
-    blocks = [m * np.float32(np.sqrt(w / total)) for m, w in parts if w > 0 and m.shape[1]]
-    if not blocks:
-        return sp.csr_matrix((parts[0][0].shape[0], 1), dtype=np.float32)
-    return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+_NO_KEY = -(1 << 62) - (1 << 32)  # below every real key; safe to negate
 
 
 def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     """Each row's m best other rows by direct similarity, sorted by score then index."""
     n = features.shape[0]
-    cand = np.full((n, m), -1, dtype=np.int32)
-    best = np.full((n, m), -2.0, dtype=np.float32)  # below any real score, so padding loses
+    keys = np.full((n, m), _NO_KEY, dtype=np.int64)
     blocks = [(lo, min(lo + _BLOCK_ROWS, n)) for lo in range(0, n, _BLOCK_ROWS)]
     # The product is symmetric: each row block meets only itself and later rows and hands
     # the later rows their share, which halves the work. Two helper threads compute the next
@@ -409,18 +742,43 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
             strip, sims = ahead.pop(0).result()
             if num + 2 < len(blocks):
                 ahead.append(pool.submit(_strip, features, *blocks[num + 2]))
-            pick = _best_columns(sims, m)
-            cand[lo:hi], best[lo:hi] = _merge(
-                cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
-                np.take_along_axis(sims, pick, axis=1), m)
+            found = _keys(sims, np.arange(lo, n))
+            keys[lo:hi] = _merge(keys[lo:hi], _pick(found, m), m)
             if hi < n:
-                later = strip[hi - lo:]  # later rows against this block
-                pick = _best_columns(later, min(m, hi - lo))
-                cand[hi:], best[hi:] = _merge(
-                    cand[hi:], best[hi:], pick.astype(np.int32) + lo,
-                    np.take_along_axis(later, pick, axis=1), m)
-    order = np.lexsort((cand, -best), axis=1)  # score desc, then index (= id order)
-    return np.take_along_axis(cand, order, axis=1), np.take_along_axis(best, order, axis=1)
+                later = _keys(strip[hi - lo:], np.arange(lo, hi))  # later rows, this block
+                keys[hi:] = _merge(keys[hi:], _pick(later, min(m, hi - lo)), m)
+    return _unkey(-np.sort(-keys, axis=1))
+
+
+def _row_candidates(features: sp.csr_matrix, rows: I64, m: int) -> tuple[I32, F32]:
+    """`_candidates` for some rows only: each against every row (one sparse product)."""
+    n = features.shape[0]
+    sims = np.ascontiguousarray((features @ features[rows].T.tocsr()).toarray().T)
+    sims[np.arange(len(rows)), rows] = -1.0  # never the brief itself
+    keys = _pick(_keys(sims, np.arange(n)), m)
+    return _unkey(-np.sort(-keys, axis=1))
+
+
+def _pick(keys: I64, m: int) -> I64:
+    """Each row's m largest keys (unordered)."""
+    return np.take_along_axis(keys, _best_columns(keys, m), axis=1)
+
+
+def _merge(a: I64, b: I64, m: int) -> I64:
+    """The m largest keys of two lists per row (unordered)."""
+    return _pick(np.concatenate([a, b], axis=1), m)
+
+
+def _unkey(keys: I64) -> tuple[I32, F32]:
+    """Index and score back from `_keys` (index -1 for an empty slot)."""
+    ordered = keys >> 32
+    index = ((1 << 32) - 1 - (keys & 0xFFFFFFFF)).astype(np.int64)
+    bits = np.where(ordered >= 0, ordered, (-ordered) | 0x80000000).astype(np.uint32)
+    vals: F32 = bits.view(np.float32).copy()
+    empty = keys <= _NO_KEY
+    index[empty] = -1
+    vals[empty] = -2.0
+    return index.astype(np.int32), vals
 
 
 def _pruned_candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
@@ -522,128 +880,37 @@ def _strip(features: sp.csr_matrix, lo: int, hi: int) -> tuple[F32, F32]:
     return sims, np.ascontiguousarray(sims.T)
 
 
-def _best_columns(sims: F32, m: int) -> I64:
-    """Column indices of each row's m largest values (unordered)."""
-    sims = np.ascontiguousarray(sims)  # flat indices below assume row-major order
-    rows, cols = sims.shape
+def _best_columns(keys: I64, m: int) -> I64:
+    """Column indices of each row's m largest keys (unordered; keys are all distinct)."""
+    keys = np.ascontiguousarray(keys)  # flat indices below assume row-major order
+    rows, cols = keys.shape
     if m >= cols:
-        return np.broadcast_to(np.arange(cols), sims.shape).copy()
+        return np.broadcast_to(np.arange(cols), keys.shape).copy()
     if cols < 16 * m:
-        return np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        return np.argpartition(-keys, m - 1, axis=1)[:, :m]
     # A full partition of every row dominates the run time, so guess each row's cut from
     # every step-th column, set low enough that about 2m values pass, and partition only
     # those; rows where fewer than m pass (rare) get the full partition.
     step = cols // (8 * m)
-    sample = np.ascontiguousarray(sims[:, ::step])
+    sample = np.ascontiguousarray(keys[:, ::step])
     rank = 2 * (m // step) + 1
     cut = -np.partition(-sample, rank, axis=1)[:, rank]
-    passed = sims > cut[:, None]
+    passed = keys > cut[:, None]
     count = np.count_nonzero(passed, axis=1)
     out = np.empty((rows, m), dtype=np.int64)
     short = count < m
     if short.any():
-        out[short] = np.argpartition(-sims[short], m - 1, axis=1)[:, :m]
+        out[short] = np.argpartition(-keys[short], m - 1, axis=1)[:, :m]
     passed[short] = False
     flat = np.flatnonzero(passed)
     r, c = np.divmod(flat, cols)
-    # Row-major order already groups rows; sort each row's survivors by value, best first.
-    order = np.argsort(r * 4.0 + (1.0 - sims.reshape(-1)[flat]), kind="stable")
+    # Row-major order already groups rows; sort each row's survivors, best first.
+    order = np.lexsort((-keys.reshape(-1)[flat], r))
     c = c[order]
     first = np.concatenate(([0], np.cumsum(count[~short])))[:-1]
     keep = np.arange(len(c)) - np.repeat(first, count[~short]) < m
     out[~short] = c[keep].reshape(-1, m)
     return out
-
-
-def _merge(cand: I32, vals: F32, new_cand: I32, new_vals: F32, m: int) -> tuple[I32, F32]:
-    """The m largest of two candidate lists per row (unordered)."""
-    both = np.concatenate([vals, new_vals], axis=1)
-    keep = _best_columns(both, m)
-    return (np.take_along_axis(np.concatenate([cand, new_cand], axis=1), keep, axis=1),
-            np.take_along_axis(both, keep, axis=1))
-
-
-def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
-    """Unit vectors whose dot products say how close two briefs are in the neighbour graph."""
-    kn = min(_GRAPH_NEIGHBOURS, cand.shape[1])
-    w = np.maximum(base[:, :kn], 0.0).ravel()
-    cols = cand[:, :kn].ravel()
-    real = cols >= 0  # pruned candidates pad short rows with -1
-    graph = sp.csr_matrix((w[real], (np.repeat(np.arange(n), kn)[real], cols[real])),
-                          shape=(n, n))
-    graph = graph.maximum(graph.T)  # symmetric: a neighbour either way
-    degree = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
-    scale = np.divide(1.0, np.sqrt(degree), out=np.zeros_like(degree), where=degree > 0)
-    norm_graph = sp.diags(scale) @ graph @ sp.diags(scale)
-    vals, vecs = _top_eigen(norm_graph, min(_GRAPH_DIMS, n - 2))
-    emb = vecs * np.power(np.clip(vals, 0.0, None), _GRAPH_STEPS)
-    length = np.linalg.norm(emb, axis=1, keepdims=True)
-    unit: F32 = np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
-    return unit
-
-
-def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[F64, F64]:
-    """The largest eigenpairs of a symmetric matrix (scipy's Lanczos, from a seeded start)."""
-    start = np.random.default_rng(0).standard_normal(mat.shape[0])  # reproducible output
-    try:
-        vals, vecs = eigsh(mat, k=dims, which="LA", v0=start, tol=_EIGEN_TOL, maxiter=_EIGEN_STEPS)
-    except ArpackNoConvergence as err:  # keep the pairs that converged (a shorter embedding)
-        vals, vecs = err.eigenvalues, err.eigenvectors
-    top = np.argsort(-vals, kind="stable")
-    return vals[top], vecs[:, top]
-
-
-def _top_k(cand: I32, score: F64, k: int) -> list[list[tuple[int, float]]]:
-    """Per row, (doc index, score) of the k best positive scores; ties broken by id."""
-    order = np.lexsort((cand, -score), axis=1)[:, :k]
-    docs = np.take_along_axis(cand, order, axis=1).tolist()
-    scores = np.take_along_axis(score, order, axis=1).tolist()
-    return [[(j, s) for j, s in zip(dr, sr, strict=True) if s > 0]
-            for dr, sr in zip(docs, scores, strict=True)]
-
-
-def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
-             tag_idf: Mapping[str, float], text: _Text, top: list[list[tuple[int, float]]],
-             ) -> list[list[tuple[str, ...]]]:
-    """Per link: shared entity names (rarest first), then shared tags, else shared words."""
-    names: dict[str, str] = {}
-    for d in docs:  # one display name per entity: the first brief (by id) that gives one
-        for key, label in sorted(d.entity_labels.items()):
-            if label:
-                names.setdefault(key, label)
-    # Sorting each brief's labels by rarity once makes every pair a filtered scan.
-    ents = [[(e, names.get(e, e)) for e in sorted(set(d.entities), key=lambda e: (-ent_idf[e], e))]
-            for d in docs]
-    tags = [sorted(set(d.tags), key=lambda t: (-tag_idf[t], t)) for d in docs]
-    # Only where two entities share a name, or a tag equals a name, can a reason repeat.
-    repeats = [len({name for _, name in e} | set(t)) < len(e) + len(t)
-               for e, t in zip(ents, tags, strict=True)]
-    ent_sets = [frozenset(d.entities) for d in docs]
-    tag_sets = [frozenset(d.tags) for d in docs]
-    out = []
-    for i, row in enumerate(top):
-        reasons = []
-        for j, _ in row:
-            shared = [name for e, name in ents[i] if e in ent_sets[j]]
-            shared += [t for t in tags[i] if t in tag_sets[j]]
-            if repeats[i]:
-                shared = list(dict.fromkeys(shared))
-            reasons.append(tuple((shared or _shared_terms(text, i, j))[:_MAX_REASONS]))
-        out.append(reasons)
-    return out
-
-
-def _shared_terms(text: _Text, i: int, j: int, limit: int = 3) -> list[str]:
-    """The words contributing most to the text similarity of two briefs."""
-    mat = text.matrix
-    a = slice(mat.indptr[i], mat.indptr[i + 1])
-    b = slice(mat.indptr[j], mat.indptr[j + 1])
-    common, ia, ib = np.intersect1d(mat.indices[a], mat.indices[b], assume_unique=True,
-                                    return_indices=True)
-    weight = mat.data[a][ia] * mat.data[b][ib]
-    best = np.lexsort((common, -weight))[:limit]
-    return [text.surface[int(t)] for t in common[best]]
-
 
 def prepare() -> None:
     """Load the word-frequency table now rather than on first use (benchmarks time the rest).
