@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -316,3 +317,77 @@ def test_pystemmer_gives_the_pure_python_stems() -> None:
     fast = stemmer.Stemmer("english")
     slow = EnglishStemmer()
     assert [fast.stemWord(w) for w in words] == [slow.stemWord(w) for w in words]
+
+
+# --- incremental ranking: equal to a cold ranking after every step ---------------------
+
+def _news(n: int, seed: int) -> list[RelDoc]:
+    """News-like briefs: Zipf-weighted common words, topic words, a few labels."""
+    rng = random.Random(seed)
+    common = [f"word{w}" for w in range(400)] + ["the", "minister", "said", "market", "team"]
+    topics = [[f"topic{t}term{w}" for w in range(30)] for t in range(12)]
+    zipf = [1.0 / (r + 1) for r in range(len(common))]
+    docs = []
+    for i in range(n):
+        t = rng.randrange(12)
+        size = rng.randrange(40, 120)
+        words = [rng.choice(topics[t]) if rng.random() < 0.25 else
+                 rng.choices(common, weights=zipf)[0] for _ in range(size)]
+        ents = tuple(sorted({f"people/p{t}-{rng.randrange(4)}"} |
+                            ({"organizations/un"} if rng.random() < 0.3 else set())))
+        docs.append(RelDoc(
+            id=f"n{i:04d}", title=" ".join(words[:6]), summary="", body=" ".join(words[6:]),
+            tags=(f"t{t}",) if rng.random() < 0.7 else (), entities=ents,
+            entity_labels={e: e.split("/")[1].upper() for e in ents},
+            date=DAY + dt.timedelta(days=rng.randrange(90))))
+    return docs
+
+
+def _edit(docs: list[RelDoc], rng: random.Random, step: int) -> list[RelDoc]:
+    """One random change: a body edit, a new brief, a removal or a label change."""
+    docs = list(docs)
+    kind = rng.choice(["body", "body", "add", "remove", "tags", "entity", "date", "dup"])
+    i = rng.randrange(len(docs))
+    d = docs[i]
+    if kind == "body":
+        docs[i] = dataclasses.replace(d, body=d.body + f" freshword{step} word3 topic1term2")
+    elif kind == "add":
+        new = dataclasses.replace(d, id=f"x{step:04d}", body=d.body + " addedword")
+        docs.append(new)
+    elif kind == "remove" and len(docs) > 70:
+        docs.pop(i)
+    elif kind == "tags":
+        docs[i] = dataclasses.replace(d, tags=(*d.tags, f"t{rng.randrange(12)}", "rare-tag"))
+    elif kind == "entity":
+        ents = (*d.entities, "organizations/un")
+        docs[i] = dataclasses.replace(d, entities=ents, entity_labels={
+            **d.entity_labels, "organizations/un": f"UN{step % 2}"})
+    elif kind == "date":
+        docs[i] = dataclasses.replace(d, date=d.date + dt.timedelta(days=rng.randrange(-40, 40)))
+    elif kind == "dup":
+        docs.append(dataclasses.replace(d, id=f"dup{step:04d}"))  # an exact tie
+    return docs
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_ranking_equals_cold_ranking(seed: int) -> None:
+    from briefgen.pipeline.related import rank_state
+
+    rng = random.Random(seed)
+    docs = _news(160, seed)
+    first = rank_state(docs)
+    state, ranked = first.state, first.ranked
+    assert state is not None
+    incremental = 0
+    for step in range(25):
+        docs = _edit(docs, rng, step)
+        done = rank_state(docs, previous=state)
+        cold = rank_state(docs)
+        assert done.ranked == cold.ranked, f"step {step}"
+        if done.incremental:
+            incremental += 1
+            assert done.changed is not None
+            moved = {s for s in cold.ranked if ranked.get(s) != cold.ranked[s]}
+            assert moved <= done.changed  # every brief whose links changed is named
+        state, ranked = done.state, done.ranked
+    assert incremental >= 8  # label changes touch many briefs: those steps may rank cold

@@ -7,6 +7,7 @@ import functools
 import gzip
 import hashlib
 import importlib.util
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -335,6 +336,215 @@ def _cold(ordered: Sequence[RelDoc], ids: list[str], prints: list[str], params: 
     return RankResult(ranked=ranked, state=state, changed=None)
 
 
+def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: list[str],
+            m: int, k: int, half_life: float, weights: RelatedWeights) -> RankResult | None:
+    """The ranking of ``ordered`` from ``prev``, redoing only rows whose inputs changed;
+    None when a cold ranking is the better way (too much changed)."""
+    n = len(ordered)
+    old_n = len(prev.ids)
+    old_at = {s: i for i, s in enumerate(prev.ids)}
+    src = np.array([old_at.get(s, -1) for s in ids], dtype=np.int64)  # old row of each row
+    new_of_old = np.full(old_n, -1, dtype=np.int64)
+    new_of_old[src[src >= 0]] = np.flatnonzero(src >= 0)
+    removed = [s for s in prev.ids if s not in set(ids)] if old_n + np.count_nonzero(
+        src < 0) != n else []
+    changed = np.array([src[i] < 0 or prev.prints[src[i]] != prints[i] for i in range(n)])
+    labels = _label_stats(ordered)
+    old_ent = dict(zip(prev.ent_keys, zip(prev.ent_df.tolist(), prev.ent_names, strict=True),
+                       strict=True))
+    old_tag = dict(zip(prev.tag_keys, prev.tag_df.tolist(), strict=True))
+    moved = {e for e in labels.ent_keys
+             if old_ent.get(e) != (labels.ent_df[e], labels.ent_names[e])}
+    moved_tags = {t for t in labels.tag_keys if old_tag.get(t) != labels.tag_df[t]}
+    if moved or moved_tags:  # a label's rarity or name changed: so did its briefs' rows
+        for i, d in enumerate(ordered):
+            if not changed[i] and (moved.intersection(d.entities) or
+                                   moved_tags.intersection(d.tags)):
+                changed[i] = True
+    limit = max(1, int(_REFRESH_SHARE * n))
+    if np.count_nonzero(changed) + len(removed) > limit:
+        return None
+    edited = np.flatnonzero(changed)
+    # Feature rows: the old ones (columns renumbered) and the changed briefs' new ones.
+    fresh = _text_matrix([ordered[i] for i in edited], weights.title_boost,
+                         known=dict(zip(prev.words, prev.centibels.tolist(), strict=True)))
+    vocab = prev.vocab
+    text_map = np.arange(len(vocab), dtype=np.int64)
+    old_vocab = set(vocab)
+    new_terms = sorted(t for t in fresh.vocab if t not in old_vocab)
+    if new_terms:
+        at = np.searchsorted(np.array(vocab, dtype=object), np.array(new_terms, dtype=object),
+                             side="right") if vocab else np.zeros(len(new_terms), dtype=np.int64)
+        text_map += np.cumsum(np.bincount(np.asarray(at, dtype=np.int64),
+                                          minlength=len(vocab) + 1))[:len(vocab)]
+        vocab = sorted(old_vocab.union(new_terms))
+    column = {t: i for i, t in enumerate(vocab)} if new_terms else None
+    fresh_cols = (np.array([column[t] for t in fresh.vocab], dtype=np.int64) if column
+                  else np.searchsorted(np.array(vocab, dtype=object),
+                                       np.array(fresh.vocab, dtype=object)).astype(np.int64)
+                  if fresh.vocab else np.zeros(0, dtype=np.int64))
+    words = prev.words + list(fresh.words)
+    centibels = np.concatenate([prev.centibels, fresh.centibels])
+    text = sp.csr_matrix((fresh.matrix.data, fresh_cols[fresh.matrix.indices] if
+                          fresh.matrix.nnz else fresh.matrix.indices, fresh.matrix.indptr),
+                         shape=(len(edited), len(vocab)))
+    new_rows, new_spell = _assemble(text, fresh.spell + len(prev.words),
+                                    [ordered[i] for i in edited], labels, weights)
+    n_text = len(vocab)
+    ent_col = {e: i for i, e in enumerate(labels.ent_keys)}
+    tag_col = {t: i for i, t in enumerate(labels.tag_keys)}
+    # Old label columns move to their new places; one that is gone maps below zero (only
+    # rows that changed can have carried it, and a negative column left means rank cold).
+    maps, width = [text_map], n_text
+    for on, keys, col in ((weights.entities > 0, prev.ent_keys, ent_col),
+                          (weights.tags > 0, prev.tag_keys, tag_col)):
+        if on:
+            maps.append(np.array([width + col[e] if e in col else -1 - width for e in keys],
+                                 dtype=np.int64))
+            width += len(col)
+    colmap = np.concatenate(maps)
+    pick = np.where(changed, old_n + np.cumsum(changed) - 1, src)
+    indptr = np.concatenate([prev.indptr, prev.indptr[-1] + new_rows.indptr[1:]])
+    indices = np.concatenate([colmap[prev.indices] if prev.indices.size else
+                              prev.indices.astype(np.int64), new_rows.indices.astype(np.int64)])
+    data = np.concatenate([prev.data, new_rows.data])
+    spell = np.concatenate([prev.spell, new_spell])
+    counts = np.diff(indptr)[pick]
+    out_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    take = np.repeat(indptr[pick] - out_ptr[:-1], counts) + np.arange(out_ptr[-1])
+    features = sp.csr_matrix((data[take], indices[take], out_ptr), shape=(n, max(width, 1)))
+    features.has_sorted_indices = True
+    spell = spell[take]
+    if (features.indices < 0).any():
+        return None
+    # Candidates: each changed brief against all; other rows merge in the new scores.
+    cand = np.full((n, m), -1, dtype=np.int32)
+    base = np.full((n, m), -2.0, dtype=np.float32)
+    kept_rows = np.flatnonzero(~changed)
+    old_c = new_of_old[prev.cand[src[kept_rows]]]
+    old_b = prev.base[src[kept_rows]]
+    full = set(edited.tolist())
+    lost = (old_c < 0).any(axis=1)
+    full.update(kept_rows[lost].tolist())
+    if len(edited):
+        sims = np.ascontiguousarray((features @ features[edited].T.tocsr()).toarray())
+        sims[edited, np.arange(len(edited))] = -1.0
+        rows_ok = kept_rows[~lost]
+        oc, ob = old_c[~lost], old_b[~lost].copy()
+        col_of = np.full(n, -1, dtype=np.int64)
+        col_of[edited] = np.arange(len(edited))
+        in_e = col_of[oc] >= 0
+        floor = _keys(ob, oc).min(axis=1)  # every row outside a list scores below it
+        ob[in_e] = sims[rows_ok[:, None].repeat(m, 1)[in_e], col_of[oc[in_e]]]
+        extra = np.broadcast_to(edited, (len(rows_ok), len(edited)))
+        extra_v = sims[rows_ok]
+        extra_k = _keys(extra_v, extra)
+        dup = (oc[:, :, None] == edited[None, None, :]).any(axis=1)
+        extra_k[dup] = _NO_KEY
+        pool = np.concatenate([_keys(ob, oc), extra_k], axis=1)
+        best = -np.sort(-pool, axis=1)[:, :m]
+        sure = best[:, -1] >= floor
+        c2, b2 = _unkey(best)
+        cand[rows_ok[sure]], base[rows_ok[sure]] = c2[sure], b2[sure]
+        full.update(rows_ok[~sure].tolist())
+        ok_rows = rows_ok[sure]
+    else:
+        ok_rows = kept_rows[~lost]
+        cand[ok_rows], base[ok_rows] = old_c[~lost], old_b[~lost]
+    redo = np.array(sorted(full), dtype=np.int64)
+    if len(redo) > 4 * limit:
+        return None
+    if len(redo):
+        cand[redo], base[redo] = _row_candidates(features, redo, m)
+    same = np.zeros(n, dtype=bool)
+    same[ok_rows] = ((cand[ok_rows] == new_of_old[prev.cand[src[ok_rows]]]).all(axis=1)
+                     & (base[ok_rows] == prev.base[src[ok_rows]]).all(axis=1))
+    moved_rows = np.flatnonzero(~same)  # rows whose candidates or their scores changed
+    ncols = np.zeros((n, m), dtype=np.int32)
+    nvals = np.zeros((n, m), dtype=np.float32)
+    stay = np.flatnonzero(same)
+    ncols[stay] = new_of_old[prev.ncols[src[stay]]]
+    nvals[stay] = prev.nvals[src[stay]]
+    ncols[moved_rows], nvals[moved_rows] = _neighbours(cand[moved_rows], base[moved_rows])
+    graph = weights.graph > 0 and n >= _GRAPH_MIN_DOCS
+    near = np.zeros((n, m), dtype=np.float32)
+    near[stay] = prev.near[src[stay]]
+    touched = np.zeros(n, dtype=bool)
+    touched[moved_rows] = True
+    touched |= changed
+    dirty_pair = touched[np.maximum(cand, 0)] & (cand >= 0)
+    dirty_pair[moved_rows] = True
+    if graph:
+        low, pos = np.nonzero(dirty_pair)
+        near[low, pos] = _pair_near(ncols, nvals, low.astype(np.int64),
+                                    cand[low, pos].astype(np.int64))
+    dirty = np.flatnonzero(dirty_pair.any(axis=1) | touched)
+    # Final links: kept rows as they were, dirty rows rescored.
+    top = np.full((n, k), -1, dtype=np.int32)
+    score = np.zeros((n, k), dtype=np.float64)
+    clean = np.ones(n, dtype=bool)
+    clean[dirty] = False
+    clean_rows = np.flatnonzero(clean)
+    old_top = prev.top[src[clean_rows]]
+    top[clean_rows] = np.where(old_top >= 0, new_of_old[np.maximum(old_top, 0)], -1)
+    score[clean_rows] = prev.score[src[clean_rows]]
+    days = np.array([d.date.toordinal() for d in ordered], dtype=np.int64)
+    if len(dirty):
+        top[dirty], score[dirty] = _final(dirty, cand, base, near, days, k, half_life, weights,
+                                          graph)
+    old_why = _split_why(prev)
+    ctx = _Reasons(ordered, labels, features, spell, words, n_text)
+    why: list[list[tuple[str, ...]]] = []
+    out_changed: set[str] = set(removed)
+    tops = top.tolist()
+    for i in range(n):
+        o = int(src[i])
+        before = dict(zip([ids[int(new_of_old[j])] if j >= 0 and new_of_old[j] >= 0 else None
+                           for j in prev.top[o].tolist()], old_why[o], strict=False)) \
+            if o >= 0 else {}
+        if clean[i]:
+            why.append(list(old_why[o]))
+            continue
+        row = []
+        for j in tops[i]:
+            if j < 0:
+                continue
+            r = before.get(ids[j]) if not changed[i] and not changed[j] else None
+            row.append(r if r is not None else ctx.reasons(i, j))
+        why.append(row)
+        if o < 0 or [ids[j] for j in tops[i] if j >= 0] != [b for b in before if b] or \
+                row != list(old_why[o]) or score[i].tolist() != prev.score[o].tolist():
+            out_changed.add(ids[i])
+    ranked = _ranked(ids, top, score, why)
+    state = RankState(
+        params=prev.params, ids=ids, prints=prints, vocab=list(vocab), words=words,
+        centibels=centibels, ent_keys=labels.ent_keys,
+        ent_df=np.array([labels.ent_df[e] for e in labels.ent_keys], dtype=np.int64),
+        ent_names=[labels.ent_names[e] for e in labels.ent_keys], tag_keys=labels.tag_keys,
+        tag_df=np.array([labels.tag_df[t] for t in labels.tag_keys], dtype=np.int64),
+        indptr=features.indptr.astype(np.int64), indices=features.indices.astype(np.int32),
+        data=features.data.astype(np.float32), spell=spell.astype(np.int32), cand=cand,
+        base=base, ncols=ncols, nvals=nvals, near=near, top=top, score=score,
+        why_count=_why_counts(why, k), why=[r for row in why for link in row for r in link])
+    return RankResult(ranked=ranked, state=state, changed=frozenset(out_changed),
+                      incremental=True)
+
+
+def _split_why(state: RankState) -> list[list[tuple[str, ...]]]:
+    """The stored reasons, row by row and link by link."""
+    out: list[list[tuple[str, ...]]] = []
+    at = 0
+    flat = state.why
+    for row, tops in zip(state.why_count.tolist(), state.top.tolist(), strict=True):
+        links = []
+        for count, j in zip(row, tops, strict=True):
+            if j >= 0:
+                links.append(tuple(flat[at:at + count]))
+                at += count
+        out.append(links)
+    return out
+
+
 def _why_counts(why: Sequence[Sequence[tuple[str, ...]]], k: int) -> I32:
     out = np.zeros((len(why), k), dtype=np.int32)
     for i, row in enumerate(why):
@@ -373,7 +583,7 @@ def _neighbours(cand: I32, base: F32) -> tuple[I32, F32]:
 
 def _pair_near(ncols: I32, nvals: F32, low: I64, high: I64) -> F32:
     """Cosine of the neighbour vectors of each pair (low[p], high[p])."""
-    n, m = ncols.shape
+    n = ncols.shape[0]
     valid = ncols >= 0
     counts = valid.sum(axis=1)
     indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
@@ -717,7 +927,7 @@ def _normalise(mat: sp.csr_matrix) -> sp.csr_matrix:
     squares = (mat.data.astype(np.float64) ** 2).tolist()
     bounds = mat.indptr.tolist()
     norms = np.array([math.sqrt(math.fsum(squares[lo:hi])) or 1.0
-                      for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+                      for lo, hi in itertools.pairwise(bounds)])
     scale = np.repeat((1.0 / norms).astype(np.float32), np.diff(mat.indptr))
     out = sp.csr_matrix((mat.data * scale, mat.indices.copy(), mat.indptr.copy()),
                         shape=mat.shape)
