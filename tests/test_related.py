@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 
@@ -391,3 +392,65 @@ def test_incremental_ranking_equals_cold_ranking(seed: int) -> None:
             assert moved <= done.changed  # every brief whose links changed is named
         state, ranked = done.state, done.ranked
     assert incremental >= 8  # label changes touch many briefs: those steps may rank cold
+
+
+def test_state_survives_a_round_trip_and_corrupt_files_give_none(tmp_path: Path) -> None:
+    from briefgen.pipeline.related import load_state, rank_state, save_state
+
+    docs = _news(90, 7)
+    done = rank_state(docs)
+    assert done.state is not None
+    path = tmp_path / "related.state"
+    save_state(done.state, path)
+    loaded = load_state(path)
+    assert loaded is not None
+    edited = _edit(docs, random.Random(1), 0)
+    again = rank_state(edited, previous=loaded)
+    assert again.ranked == rank_state(edited).ranked
+    raw = path.read_bytes()
+    rng = random.Random(11)
+    for trial in range(300):  # random damage never raises, and never yields a wrong state
+        data = bytearray(raw)
+        how = trial % 4
+        if how == 0:
+            for _ in range(rng.randrange(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        elif how == 1:
+            data = data[:rng.randrange(len(data))]
+        elif how == 2:
+            at = rng.randrange(len(data))
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 30)))
+        else:
+            data = bytearray(rng.randbytes(rng.randrange(1, 200)))
+        path.write_bytes(bytes(data))
+        state = load_state(path)
+        if state is not None:  # damage that still holds together: must not crash a ranking
+            rank_state(edited, previous=state)
+    path.write_bytes(b"\x80\x03cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.")
+    assert load_state(path) is None  # a pickle is not a state
+    assert load_state(tmp_path / "missing") is None
+    (tmp_path / "dir").mkdir()
+    assert load_state(tmp_path / "dir") is None
+
+
+def test_blobs_check_names_dtypes_and_sizes(tmp_path: Path) -> None:
+    import msgpack
+    import numpy as np
+
+    from briefgen.store.blobs import read_blobs, write_blobs
+
+    path = tmp_path / "b.bin"
+    write_blobs(path, "t1", {"a": np.arange(6, dtype=np.int32).reshape(2, 3)}, {"s": ["x"]})
+    got = read_blobs(path, "t1", {"a": ("<i4", 2)}, ["s"])
+    assert got is not None and got.arrays["a"].tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert got.texts["s"] == ["x"]
+    assert read_blobs(path, "t2", {"a": ("<i4", 2)}, ["s"]) is None  # other format
+    assert read_blobs(path, "t1", {"a": ("<f4", 2)}, ["s"]) is None  # other dtype
+    assert read_blobs(path, "t1", {"a": ("<i4", 1)}, ["s"]) is None  # other shape
+    assert read_blobs(path, "t1", {"a": ("<i4", 2), "b": ("<i4", 1)}, ["s"]) is None
+    lying = {"format": "t1", "arrays": {"a": ["<i4", [1000, 1000], b"\0" * 8]}, "texts": {"s": []}}
+    path.write_bytes(msgpack.packb(lying, use_bin_type=True))
+    assert read_blobs(path, "t1", {"a": ("<i4", 2)}, ["s"]) is None  # bytes do not fit shape
+    objects = {"format": "t1", "arrays": {"a": ["|O", [1], b"\0" * 8]}, "texts": {"s": []}}
+    path.write_bytes(msgpack.packb(objects, use_bin_type=True))
+    assert read_blobs(path, "t1", {"a": ("<i4", 1)}, ["s"]) is None

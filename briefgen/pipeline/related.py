@@ -207,7 +207,10 @@ def rank_state(
     params = _params(k, half_life_days, weights, m, exact, n >= _GRAPH_MIN_DOCS)
     prints = [fingerprint(d) for d in ordered]
     if previous is not None and exact and previous.params == params:
-        done = _update(previous, ordered, ids, prints, m, k, half_life_days, weights)
+        try:
+            done = _update(previous, ordered, ids, prints, m, k, half_life_days, weights)
+        except (IndexError, KeyError, ValueError):  # a loaded state that lies: rank cold
+            done = None
         if done is not None:
             return done
     return _cold(ordered, ids, prints, params, m, k, half_life_days, weights, exact)
@@ -342,6 +345,8 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
     None when a cold ranking is the better way (too much changed)."""
     n = len(ordered)
     old_n = len(prev.ids)
+    if prev.cand.shape[1] != m or prev.top.shape[1] != k:
+        return None
     old_at = {s: i for i, s in enumerate(prev.ids)}
     src = np.array([old_at.get(s, -1) for s in ids], dtype=np.int64)  # old row of each row
     new_of_old = np.full(old_n, -1, dtype=np.int64)
@@ -1128,3 +1133,83 @@ def prepare() -> None:
     The ranking child does not call this as it starts: the build sends it the briefs as soon
     as they are loaded and would wait for the table; it is read while the build renders."""
     _background()
+
+
+_ARRAYS = {  # the state's arrays: dtype and number of dimensions
+    "centibels": ("<i8", 1), "ent_df": ("<i8", 1), "tag_df": ("<i8", 1), "indptr": ("<i8", 1),
+    "indices": ("<i4", 1), "data": ("<f4", 1), "spell": ("<i4", 1), "cand": ("<i4", 2),
+    "base": ("<f4", 2), "ncols": ("<i4", 2), "nvals": ("<f4", 2), "near": ("<f4", 2),
+    "top": ("<i4", 2), "score": ("<f8", 2), "why_count": ("<i4", 2)}
+_TEXTS = ("params", "ids", "prints", "vocab", "words", "ent_keys", "ent_names", "tag_keys",
+          "why")
+
+
+def save_state(state: RankState, path: Path) -> None:
+    """Write a ranking state (see `briefgen.store.blobs`; no pickle)."""
+    from briefgen.store.blobs import write_blobs
+
+    write_blobs(path, _STATE_FORMAT, {name: getattr(state, name) for name in _ARRAYS},
+                {name: [state.params] if name == "params" else getattr(state, name)
+                 for name in _TEXTS})
+
+
+def load_state(path: Path) -> RankState | None:
+    """A state written by `save_state`, or None when the file is missing, damaged or does not
+    hold together (every index is checked against the sizes it points into)."""
+    from briefgen.store.blobs import read_blobs
+
+    blobs = read_blobs(path, _STATE_FORMAT, _ARRAYS, _TEXTS)
+    if blobs is None:
+        return None
+    a, t = blobs.arrays, blobs.texts
+    if len(t["params"]) != 1:
+        return None
+    state = RankState(params=t["params"][0], **{name: t[name] for name in _TEXTS
+                                                 if name != "params"}, **a)
+    return state if _consistent(state) else None
+
+
+def _consistent(s: RankState) -> bool:
+    """Whether every size and index in a loaded state fits (a planted file may lie)."""
+    n = len(s.ids)
+    if n < 2 or len(s.prints) != n or s.ids != sorted(set(s.ids)):
+        return False
+    if s.vocab != sorted(set(s.vocab)) or s.ent_keys != sorted(set(s.ent_keys)) or \
+            s.tag_keys != sorted(set(s.tag_keys)):
+        return False
+    if len(s.centibels) != len(s.words) or len(s.ent_df) != len(s.ent_keys) or \
+            len(s.ent_names) != len(s.ent_keys) or len(s.tag_df) != len(s.tag_keys):
+        return False
+    if (s.ent_df < 1).any() or (s.tag_df < 1).any() or (s.centibels < 0).any():
+        return False
+    width = len(s.vocab) + len(s.ent_keys) + len(s.tag_keys)
+    ptr = s.indptr
+    nnz = len(s.indices)
+    if len(ptr) != n + 1 or ptr[0] != 0 or ptr[-1] != nnz or (np.diff(ptr) < 0).any():
+        return False
+    if len(s.data) != nnz or len(s.spell) != nnz or not np.isfinite(s.data).all():
+        return False
+    if nnz and (s.indices.min() < 0 or s.indices.max() >= max(width, 1)
+                or s.spell.min() < -1 or s.spell.max() >= len(s.words)):
+        return False
+    rising = np.diff(s.indices.astype(np.int64)) > 0
+    starts = np.zeros(max(nnz - 1, 0), dtype=bool)
+    inner = ptr[1:-1][(ptr[1:-1] > 0) & (ptr[1:-1] < nnz)] - 1
+    starts[inner] = True
+    if not (rising | starts).all():  # each row's columns strictly increasing
+        return False
+    m = s.cand.shape[1] if s.cand.ndim == 2 else 0
+    k = s.top.shape[1] if s.top.ndim == 2 else 0
+    if m < 1 or k < 1 or m > n - 1:
+        return False
+    for arr, cols in ((s.cand, m), (s.base, m), (s.ncols, m), (s.nvals, m), (s.near, m),
+                      (s.top, k), (s.score, k), (s.why_count, k)):
+        if arr.shape != (n, cols):
+            return False
+    if s.cand.min() < 0 or s.cand.max() >= n or s.ncols.min() < 0 or s.ncols.max() >= n:
+        return False
+    if s.top.min() < -1 or s.top.max() >= n or s.why_count.min() < 0:
+        return False
+    if not all(np.isfinite(x).all() for x in (s.base, s.nvals, s.near, s.score)):
+        return False
+    return int(s.why_count[s.top >= 0].sum()) == len(s.why) and not s.why_count[s.top < 0].any()
