@@ -454,3 +454,40 @@ def test_blobs_check_names_dtypes_and_sizes(tmp_path: Path) -> None:
     objects = {"format": "t1", "arrays": {"a": ["|O", [1], b"\0" * 8]}, "texts": {"s": []}}
     path.write_bytes(msgpack.packb(objects, use_bin_type=True))
     assert read_blobs(path, "t1", {"a": ("<i4", 1)}, ["s"]) is None
+
+
+def _fields(docs: list[RelDoc]) -> list[tuple]:  # type: ignore[type-arg]
+    return [(d.id, d.title, d.summary, d.body, d.tags, d.entities,
+             tuple(sorted(d.entity_labels.items())), d.date.toordinal(),
+             f"hash-{hash((d.title, d.body))}")
+            for d in docs]
+
+
+def test_build_keeps_the_state_only_when_committed(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefgen.pipeline import link, related
+
+    colds: list[int] = []
+    cold = related._cold
+
+    def spy(*args: object, **kw: object) -> object:
+        colds.append(1)
+        return cold(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(related, "_cold", spy)
+    docs = _news(120, 4)
+    first = link._rank_fields((_fields(docs), 5, 30.0, str(tmp_path)))
+    assert (tmp_path / link._PENDING).is_file() and not (tmp_path / link.STATE_FILE).exists()
+    edited = list(docs)
+    edited[3] = dataclasses.replace(edited[3], body=edited[3].body + " one more sentence")
+    link._rank_fields((_fields(edited), 5, 30.0, str(tmp_path)))
+    assert len(colds) == 2  # not committed: the failed build's state is not used
+    link.commit_ranking(tmp_path)
+    assert (tmp_path / link.STATE_FILE).is_file() and not (tmp_path / link._PENDING).exists()
+    again = link._rank_fields((_fields(edited), 5, 30.0, str(tmp_path)))
+    assert len(colds) == 2  # incremental this time ...
+    assert again == rank_related(edited)  # ... and equal to a cold ranking
+    assert first == rank_related(docs)
+    (tmp_path / link.STATE_FILE).write_bytes(b"garbage")
+    assert link._rank_fields((_fields(edited), 5, 30.0, str(tmp_path))) == again
+    link.commit_ranking(None)  # no cache folder: nothing to do

@@ -219,7 +219,9 @@ def rank_state(
 def _params(k: int, half_life: float, weights: RelatedWeights, m: int, exact: bool,
             graph: bool) -> str:
     """What must match for an earlier state to be reused."""
-    return repr((_STATE_FORMAT, k, float(half_life), tuple(getattr(weights, f) for f in (
+    from briefgen import __version__  # the stemmer or the word table may change with it
+
+    return repr((_STATE_FORMAT, __version__, k, float(half_life), tuple(getattr(weights, f) for f in (
         "text", "entities", "tags", "time", "graph", "title_boost")), m, exact, graph,
         _MAX_TERMS, _REFERENCE_LENGTH, _BM25_K1, _BM25_B, _UNSEEN, _LABEL_SCALE, _SCALE_AT))
 
