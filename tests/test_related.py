@@ -491,3 +491,13 @@ def test_build_keeps_the_state_only_when_committed(tmp_path: Path,
     (tmp_path / link.STATE_FILE).write_bytes(b"garbage")
     assert link._rank_fields((_fields(edited), 5, 30.0, str(tmp_path))) == again
     link.commit_ranking(None)  # no cache folder: nothing to do
+
+
+def test_fast_related_records_equal_constructed_ones() -> None:
+    from briefgen.pipeline.related import _related
+
+    made = _related("a", 0.5, ("x", "y"))
+    assert made == Related(id="a", score=0.5, shared=("x", "y"))
+    assert hash(made) == hash(Related(id="a", score=0.5, shared=("x", "y")))
+    with pytest.raises(AttributeError):
+        made.score = 1.0  # type: ignore[misc]

@@ -112,7 +112,7 @@ def _check(value: Any, tag: str, specs: Mapping[str, tuple[str, int]],
     lists: dict[str, list[str]] = {}
     for name in names:
         values = strings[name]
-        if not isinstance(values, list) or not all(type(v) is str for v in values):
+        if not isinstance(values, list) or not set(map(type, values)) <= {str}:
             return None
         lists[name] = values
     return Blobs(arrays=out, texts=lists)
