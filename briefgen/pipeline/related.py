@@ -233,9 +233,11 @@ def _params(k: int, half_life: float, weights: RelatedWeights, m: int, exact: bo
     """What must match for an earlier state to be reused."""
     from briefgen import __version__  # the stemmer or the word table may change with it
 
-    return repr((_STATE_FORMAT, __version__, k, float(half_life), tuple(getattr(weights, f) for f in (
-        "text", "entities", "tags", "time", "graph", "title_boost")), m, exact, graph,
-        _MAX_TERMS, _REFERENCE_LENGTH, _BM25_K1, _BM25_B, _UNSEEN, _LABEL_SCALE, _SCALE_AT))
+    shares = tuple(getattr(weights, f) for f in (
+        "text", "entities", "tags", "time", "graph", "title_boost"))
+    return repr((_STATE_FORMAT, __version__, k, float(half_life), shares, m, exact, graph,
+                 _MAX_TERMS, _REFERENCE_LENGTH, _BM25_K1, _BM25_B, _UNSEEN, _LABEL_SCALE,
+                 _SCALE_AT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,14 +336,11 @@ def _cold(ordered: Sequence[RelDoc], ids: list[str], prints: list[str], params: 
     every = np.arange(n, dtype=np.int64)
     top, score = _final(every, cand, base, near, days, k, half_life, weights, graph)
     ctx = _Reasons(ordered, labels, features, spell, text.words, len(text.vocab))
+    at_i, at_p = np.nonzero(top >= 0)
+    found = ctx.many(at_i.tolist(), top[at_i, at_p].tolist())
     why_count = np.zeros((n, k), dtype=np.int32)
-    why: list[str] = []
-    for i, row in enumerate(top.tolist()):
-        for p, j in enumerate(row):
-            if j >= 0:
-                r = ctx.reasons(i, j)
-                why_count[i, p] = len(r)
-                why.extend(r)
+    why_count[at_i, at_p] = [len(r) for r in found]
+    why = [w for r in found for w in r]
     ranked = _ranked(ids, top, score, why_count, why)
     state = None
     if exact:
@@ -525,29 +524,40 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
     ctx = _Reasons(ordered, labels, features, spell, words, n_text)
     why_count = np.zeros((n, k), dtype=np.int32)
     why_count[clean_rows] = prev.why_count[src[clean_rows]]
-    parts: list[list[str]] = []
     out_changed: set[str] = set(removed)
     dirty_set = set(dirty.tolist())
     tops = top.tolist()
     src_list, row_off = src.tolist(), old_off[::k].tolist()
-    for i, o in enumerate(src_list):
-        if i not in dirty_set:
-            parts.append(old_flat[row_off[o]:row_off[o + 1]])
-            continue
+    kept: dict[int, dict[int, tuple[str, ...]]] = {}  # dirty row -> earlier links' reasons
+    need_i: list[int] = []
+    need_j: list[int] = []
+    for i in sorted(dirty_set):
+        o = src_list[i]
         before: dict[int, tuple[str, ...]] = {}
         if o >= 0:
             for p, j in enumerate(prev.top[o].tolist()):
                 if j >= 0 and new_of_old[j] >= 0:
                     before[int(new_of_old[j])] = tuple(
                         old_flat[old_off[o * k + p]:old_off[o * k + p + 1]])
+        kept[i] = before
+        for j in tops[i]:
+            if j >= 0 and (changed[i] or changed[j] or j not in before):
+                need_i.append(i)
+                need_j.append(j)
+    fresh_why = dict(zip(zip(need_i, need_j, strict=True), ctx.many(need_i, need_j),
+                         strict=True))
+    parts: list[list[str]] = []
+    for i, o in enumerate(src_list):
+        if i not in dirty_set:
+            parts.append(old_flat[row_off[o]:row_off[o + 1]])
+            continue
+        before = kept[i]
         flat: list[str] = []
         links = []
         for p, j in enumerate(tops[i]):
             if j < 0:
                 continue
-            r = before.get(j) if not changed[i] and not changed[j] else None
-            if r is None:
-                r = ctx.reasons(i, j)
+            r = fresh_why[i, j] if (i, j) in fresh_why else before[j]
             links.append((j, r))
             why_count[i, p] = len(r)
             flat.extend(r)
@@ -675,6 +685,8 @@ class _Reasons:
                  spell: I32, words: Sequence[str], n_text: int) -> None:
         self.docs, self.labels, self.features = docs, labels, features
         self.spell, self.words, self.n_text = spell, words, n_text
+        self._text: sp.csr_matrix | None = None
+        self._spell: sp.csr_matrix | None = None
         self._cache: dict[int, tuple[list[tuple[str, str]], list[str], bool]] = {}
 
     def _of(self, i: int) -> tuple[list[tuple[str, str]], list[str], bool]:
@@ -688,26 +700,66 @@ class _Reasons:
             found = self._cache[i] = (ents, tags, repeats)
         return found
 
-    def reasons(self, i: int, j: int) -> tuple[str, ...]:
-        ents, tags, repeats = self._of(i)
-        other = self.docs[j]
-        shared = [name for e, name in ents if e in other.entities]
-        shared += [t for t in tags if t in other.tags]
-        if repeats:
-            shared = list(dict.fromkeys(shared))
-        return tuple((shared or self._shared_terms(i, j))[:_MAX_REASONS])
+    def many(self, left: Sequence[int], right: Sequence[int]) -> list[tuple[str, ...]]:
+        """The reasons of each link (left[p], right[p])."""
+        out: list[tuple[str, ...]] = []
+        wordy: list[int] = []
+        for p, (i, j) in enumerate(zip(left, right, strict=True)):
+            ents, tags, repeats = self._of(i)
+            other = self.docs[j]
+            shared = [name for e, name in ents if e in other.entities]
+            shared += [t for t in tags if t in other.tags]
+            if repeats:
+                shared = list(dict.fromkeys(shared))
+            if not shared:
+                wordy.append(p)
+            out.append(tuple(shared[:_MAX_REASONS]))
+        if wordy:
+            words = self._shared_terms(np.array([left[p] for p in wordy], dtype=np.int64),
+                                       np.array([right[p] for p in wordy], dtype=np.int64))
+            for p, found in zip(wordy, words, strict=True):
+                out[p] = found
+        return out
 
-    def _shared_terms(self, i: int, j: int, limit: int = 3) -> list[str]:
-        mat = self.features
-        a = slice(mat.indptr[i], mat.indptr[i + 1])
-        b = slice(mat.indptr[j], mat.indptr[j + 1])
-        ca, cb = mat.indices[a], mat.indices[b]
-        ta, tb = ca < self.n_text, cb < self.n_text
-        common, ia, ib = np.intersect1d(ca[ta], cb[tb], assume_unique=True, return_indices=True)
-        weight = mat.data[a][ta][ia] * mat.data[b][tb][ib]
-        best = np.lexsort((common, -weight))[:limit]
-        spelled = self.spell[a][ta][ia]
-        return [self.words[int(w)] for w in spelled[best]]
+    def _shared_terms(self, left: I64, right: I64, limit: int = 3) -> list[tuple[str, ...]]:
+        """Per pair, the words weighing most in both briefs' text (as the first spells them),
+        for all pairs at once: each pair's rows multiplied cell by cell."""
+        n = self.features.shape[0]
+        if self._text is None:
+            mat = self.features
+            keep = mat.indices < self.n_text
+            rows = np.repeat(np.arange(n), np.diff(mat.indptr))[keep]
+            ptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n))))
+            self._text = sp.csr_matrix((mat.data[keep], mat.indices[keep], ptr),
+                                       shape=(n, max(self.n_text, 1)))
+            self._text.has_sorted_indices = True
+            self._spell = sp.csr_matrix((self.spell[keep].astype(np.int64) + 1,
+                                         mat.indices[keep], ptr), shape=self._text.shape)
+        text, spell = self._text, self._spell
+        out: list[tuple[str, ...]] = []
+        for lo in range(0, len(left), _PAIR_BLOCK):
+            a, b = left[lo:lo + _PAIR_BLOCK], right[lo:lo + _PAIR_BLOCK]
+            both = sp.csr_matrix(text[a].multiply(text[b]))
+            both.sum_duplicates()
+            pair = np.repeat(np.arange(len(a)), np.diff(both.indptr))
+            # Exact order (no rounding of a combined key): weight down, then the lower column.
+            order = np.lexsort((both.indices, -both.data, pair))
+            first = np.searchsorted(pair[order], pair[order], side="left")
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order)) - first
+            take = rank < limit
+            pair, cols, rank = pair[take], both.indices[take], rank[take]
+            # The first brief's spelling of each shared term: its cell in that brief's row.
+            own = spell[a]
+            key = pair * spell.shape[1] + cols
+            own_rows = np.repeat(np.arange(len(a)), np.diff(own.indptr))
+            where = np.searchsorted(own_rows * spell.shape[1] + own.indices, key)
+            word = own.data[where] - 1
+            order = np.lexsort((rank, pair))
+            names = [self.words[w] for w in word[order].tolist()]
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(pair, minlength=len(a)))))
+            out += [tuple(names[x:y]) for x, y in itertools.pairwise(bounds.tolist())]
+        return out
 
 
 def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
