@@ -501,3 +501,32 @@ def test_fast_related_records_equal_constructed_ones() -> None:
     assert hash(made) == hash(Related(id="a", score=0.5, shared=("x", "y")))
     with pytest.raises(AttributeError):
         made.score = 1.0  # type: ignore[misc]
+
+
+def test_incremental_equals_cold_on_news_like_prose() -> None:
+    """Prose drawn with real news word frequencies (as `synth.py --kind news`), above the
+    size where the neighbourhood signal starts, edited one brief at a time."""
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import bench_related
+        try:
+            docs = bench_related.news_briefs(240)
+        except SystemExit:
+            pytest.skip("the BBC corpus is not beside the repository")
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    from briefgen.pipeline.related import rank_state
+
+    state = rank_state(docs).state
+    rng = random.Random(5)
+    for step in range(6):
+        at = rng.randrange(len(docs))
+        extra = " ".join(rng.choice(docs[rng.randrange(len(docs))].body.split()) for _ in range(12))
+        docs[at] = dataclasses.replace(docs[at], body=docs[at].body + " " + extra + ".")
+        done = rank_state(docs, previous=state)
+        assert done.incremental
+        assert done.ranked == rank_state(docs).ranked, f"step {step}"
+        state = done.state

@@ -328,7 +328,7 @@ def _cold(ordered: Sequence[RelDoc], ids: list[str], prints: list[str], params: 
         cand, base = _pruned_candidates(features, m)
     ncols, nvals = _neighbours(cand, base)
     graph = weights.graph > 0 and n >= _GRAPH_MIN_DOCS
-    near = np.zeros(cand.shape, dtype=np.float32)
+    near: F32 = np.zeros(cand.shape, dtype=np.float32)
     if graph:
         rows = np.repeat(np.arange(n, dtype=np.int64), m)
         near = _pair_near(ncols, nvals, rows, cand.ravel().astype(np.int64)).reshape(n, m)
@@ -391,7 +391,7 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
         return None
     edited = np.flatnonzero(changed)
     # Feature rows: the old ones (columns renumbered) and the changed briefs' new ones.
-    fresh = _text_matrix([ordered[i] for i in edited], weights.title_boost,
+    fresh = _text_matrix([ordered[i] for i in edited.tolist()], weights.title_boost,
                          known=dict(zip(prev.words, prev.centibels.tolist(), strict=True)))
     vocab = prev.vocab
     text_map = np.arange(len(vocab), dtype=np.int64)
@@ -414,7 +414,7 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
                           fresh.matrix.nnz else fresh.matrix.indices, fresh.matrix.indptr),
                          shape=(len(edited), len(vocab)))
     new_rows, new_spell = _assemble(text, fresh.spell + len(prev.words),
-                                    [ordered[i] for i in edited], labels, weights)
+                                    [ordered[i] for i in edited.tolist()], labels, weights)
     n_text = len(vocab)
     ent_col = {e: i for i, e in enumerate(labels.ent_keys)}
     tag_col = {t: i for i, t in enumerate(labels.tag_keys)}
@@ -736,6 +736,7 @@ class _Reasons:
             self._spell = sp.csr_matrix((self.spell[keep].astype(np.int64) + 1,
                                          mat.indices[keep], ptr), shape=self._text.shape)
         text, spell = self._text, self._spell
+        assert spell is not None  # made with the text rows above
         out: list[tuple[str, ...]] = []
         for lo in range(0, len(left), _PAIR_BLOCK):
             a, b = left[lo:lo + _PAIR_BLOCK], right[lo:lo + _PAIR_BLOCK]
@@ -1250,8 +1251,13 @@ def load_state(path: Path) -> RankState | None:
     a, t = blobs.arrays, blobs.texts
     if len(t["params"]) != 1:
         return None
-    state = RankState(params=t["params"][0], **{name: t[name] for name in _TEXTS
-                                                 if name != "params"}, **a)
+    state = RankState(
+        params=t["params"][0], ids=t["ids"], prints=t["prints"], vocab=t["vocab"],
+        words=t["words"], centibels=a["centibels"], ent_keys=t["ent_keys"], ent_df=a["ent_df"],
+        ent_names=t["ent_names"], tag_keys=t["tag_keys"], tag_df=a["tag_df"],
+        indptr=a["indptr"], indices=a["indices"], data=a["data"], spell=a["spell"],
+        cand=a["cand"], base=a["base"], ncols=a["ncols"], nvals=a["nvals"], near=a["near"],
+        top=a["top"], score=a["score"], why_count=a["why_count"], why=t["why"])
     return state if _consistent(state) else None
 
 
