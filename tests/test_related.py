@@ -530,3 +530,18 @@ def test_incremental_equals_cold_on_news_like_prose() -> None:
         assert done.incremental
         assert done.ranked == rank_state(docs).ranked, f"step {step}"
         state = done.state
+
+
+def test_candidate_ties_at_the_cut_go_to_the_lower_index() -> None:
+    import numpy as np
+
+    from briefgen.pipeline.related import _top_keys, _unkey
+
+    rng = np.random.default_rng(3)
+    vals = np.round(rng.random((40, 900)), 1).astype(np.float32)  # many exact ties
+    for first in (0, 17):
+        idx, got = _unkey(-np.sort(-_top_keys(vals, first, 12), axis=1))
+        for r in range(40):
+            want = sorted(range(900), key=lambda c: (-vals[r, c], c))[:12]
+            assert idx[r].tolist() == [c + first for c in want]
+            assert got[r].tolist() == vals[r, want].tolist()

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import msgpack
 import numpy as np
@@ -1044,21 +1045,39 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
             strip, sims = ahead.pop(0).result()
             if num + 2 < len(blocks):
                 ahead.append(pool.submit(_strip, features, *blocks[num + 2]))
-            found = _keys(sims, np.arange(lo, n))
-            keys[lo:hi] = _merge(keys[lo:hi], _pick(found, m), m)
-            if hi < n:
-                later = _keys(strip[hi - lo:], np.arange(lo, hi))  # later rows, this block
-                keys[hi:] = _merge(keys[hi:], _pick(later, min(m, hi - lo)), m)
+            keys[lo:hi] = _merge(keys[lo:hi], _top_keys(sims, lo, m), m)
+            if hi < n:  # later rows against this block
+                keys[hi:] = _merge(keys[hi:], _top_keys(strip[hi - lo:], lo, min(m, hi - lo)), m)
     return _unkey(-np.sort(-keys, axis=1))
 
 
 def _row_candidates(features: sp.csr_matrix, rows: I64, m: int) -> tuple[I32, F32]:
     """`_candidates` for some rows only: each against every row (one sparse product)."""
-    n = features.shape[0]
     sims = np.ascontiguousarray((features @ features[rows].T.tocsr()).toarray().T)
     sims[np.arange(len(rows)), rows] = -1.0  # never the brief itself
-    keys = _pick(_keys(sims, np.arange(n)), m)
+    keys = _top_keys(sims, 0, m)
     return _unkey(-np.sort(-keys, axis=1))
+
+
+def _top_keys(vals: F32, first: int, m: int) -> I64:
+    """The keys (see `_keys`) of each row's m best columns, columns numbered from ``first``.
+
+    The m largest values are found on the floats (8 bytes a value less than keys); only
+    rows where a value equal to the m-th was left out, a tie at the cut, are decided by
+    their keys, so the lower index wins there as everywhere."""
+    cols = vals.shape[1]
+    if m >= cols:
+        return _keys(vals, np.broadcast_to(np.arange(first, first + cols), vals.shape))
+    pick = _best_columns(vals, m)
+    picked = np.take_along_axis(vals, pick, axis=1)
+    cut = picked.min(axis=1)
+    ties = np.count_nonzero(vals == cut[:, None], axis=1) > np.count_nonzero(
+        picked == cut[:, None], axis=1)
+    keys = _keys(picked, pick + first)
+    if ties.any():
+        keys[ties] = _pick(_keys(vals[ties], np.broadcast_to(
+            np.arange(first, first + cols), (int(ties.sum()), cols))), m)
+    return keys
 
 
 def _pick(keys: I64, m: int) -> I64:
@@ -1182,8 +1201,8 @@ def _strip(features: sp.csr_matrix, lo: int, hi: int) -> tuple[F32, F32]:
     return sims, np.ascontiguousarray(sims.T)
 
 
-def _best_columns(keys: I64, m: int) -> I64:
-    """Column indices of each row's m largest keys (unordered; keys are all distinct)."""
+def _best_columns(keys: npt.NDArray[Any], m: int) -> I64:
+    """Column indices of each row's m largest values (unordered; ties at the cut: any)."""
     keys = np.ascontiguousarray(keys)  # flat indices below assume row-major order
     rows, cols = keys.shape
     if m >= cols:
