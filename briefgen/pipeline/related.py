@@ -640,8 +640,9 @@ def _pair_near(ncols: I32, nvals: F32, low: I64, high: I64) -> F32:
     vec = sp.csr_matrix((nvals[valid], ncols[valid].astype(np.int64), indptr), shape=(n, n))
     vec.has_sorted_indices = True
     out = np.empty(len(low), dtype=np.float32)
-    for lo in range(0, len(low), _PAIR_BLOCK):
-        hi = lo + _PAIR_BLOCK
+    step = _PAIR_BLOCK // 4  # rows of m cells each side: bounds the gathered rows' memory
+    for lo in range(0, len(low), step):
+        hi = lo + step
         both = vec[low[lo:hi]].multiply(vec[high[lo:hi]])
         out[lo:hi] = np.asarray(both.sum(axis=1), dtype=np.float32).ravel()
     return out
@@ -793,8 +794,8 @@ def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
         hashes.append(h)
         owners.append(np.repeat(np.arange(lo, hi, dtype=np.int32),
                                 np.diff(np.searchsorted(first, ends), prepend=0)))
-        starts.append(first + base)
-        lengths.append(size)
+        starts.append((first + base).astype(np.int32 if base + len(buf) < 2**31 else np.int64))
+        lengths.append(size.astype(np.int32))
         base += len(buf)
     del hashed
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
@@ -817,18 +818,22 @@ def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
     del owners
     term = term_of[word_id]
     keep = term >= 0
-    word_id, term, part = word_id[keep], term[keep].astype(np.int64), part[keep]
-    doc = (part // 3).astype(np.int64)
+    word_id, term, part = word_id[keep], term[keep], part[keep]
+    del keep
+    doc = part // 3
     title = part % 3 == 0
-    del part, keep
+    del part
     cb = _centibels(words, known)
     # Integer sums (count in the high half, centibels in the low) are exact in any order;
     # title and other words are summed apart and weighed after.
-    packed = (np.int64(1) << np.int64(32)) + cb[word_id]
-    sums = sp.csr_matrix((packed, (doc, term * 2 + title)), shape=(n, 2 * max(n_terms, 1)),
-                         dtype=np.int64)
+    packed = cb[word_id]
+    packed += np.int64(1) << np.int64(32)
+    term *= 2
+    term += title
+    sums = sp.csr_matrix((packed, (doc, term)), shape=(n, 2 * max(n_terms, 1)), dtype=np.int64)
+    del packed, term
     sums.sum_duplicates()
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(sums.indptr))
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(sums.indptr))
     factor = np.where(sums.indices & 1, title_boost, 1.0)
     cells = (rows, sums.indices >> 1)
     shape = (n, n_terms)
@@ -853,7 +858,7 @@ def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
                  centibels=cb)
 
 
-def _spellings(matrix: sp.csr_matrix, doc: I64, word_id: I32, term_of: I32, word_hash: U64,
+def _spellings(matrix: sp.csr_matrix, doc: I32, word_id: I32, term_of: I32, word_hash: U64,
                n_terms: int) -> I32:
     """Per stored cell, the word a brief uses most for that term (ties: the lower hash), so
     the shown word depends on the brief alone."""
