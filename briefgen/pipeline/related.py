@@ -851,6 +851,7 @@ def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
     data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
     matrix = sp.csr_matrix(((data * weight).astype(np.float32), count.indices, count.indptr),
                            shape=shape)
+    del sums, rows, factor, cells, count, rarity, rel_len, data, weight, title
     matrix.eliminate_zeros()
     matrix = _normalise(_keep_strongest(matrix, _MAX_TERMS))
     spell = _spellings(matrix, doc, word_id, term_of, word_hash, n_terms)
