@@ -740,8 +740,9 @@ class _Reasons:
         text, spell = self._text, self._spell
         assert spell is not None  # made with the text rows above
         out: list[tuple[str, ...]] = []
-        for lo in range(0, len(left), _PAIR_BLOCK):
-            a, b = left[lo:lo + _PAIR_BLOCK], right[lo:lo + _PAIR_BLOCK]
+        step = _PAIR_BLOCK // 8  # rows of up to _MAX_TERMS cells each side, gathered
+        for lo in range(0, len(left), step):
+            a, b = left[lo:lo + step], right[lo:lo + step]
             both = sp.csr_matrix(text[a].multiply(text[b]))
             both.sum_duplicates()
             pair = np.repeat(np.arange(len(a)), np.diff(both.indptr))
