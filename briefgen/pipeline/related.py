@@ -429,19 +429,8 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
                                  dtype=np.int64))
             width += len(col)
     colmap = np.concatenate(maps)
-    pick = np.where(changed, old_n + np.cumsum(changed) - 1, src)
-    indptr = np.concatenate([prev.indptr, prev.indptr[-1] + new_rows.indptr[1:]])
-    indices = np.concatenate([colmap[prev.indices] if prev.indices.size else
-                              prev.indices.astype(np.int64), new_rows.indices.astype(np.int64)])
-    data = np.concatenate([prev.data, new_rows.data])
-    spell = np.concatenate([prev.spell, new_spell])
-    counts = np.diff(indptr)[pick]
-    out_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    take = np.repeat(indptr[pick] - out_ptr[:-1], counts) + np.arange(out_ptr[-1])
-    features = sp.csr_matrix((data[take], indices[take], out_ptr), shape=(n, max(width, 1)))
-    features.has_sorted_indices = True
-    spell = spell[take]
-    if (features.indices < 0).any():
+    features, spell = _splice(prev, colmap, new_rows, new_spell, changed, src, width)
+    if features is None:
         return None
     # Candidates: each changed brief against all; other rows merge in the new scores.
     cand = np.full((n, m), -1, dtype=np.int32)
@@ -580,6 +569,50 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
         why_count=why_count, why=why)
     return RankResult(ranked=ranked, state=state, changed=frozenset(out_changed),
                       incremental=True)
+
+
+def _splice(prev: RankState, colmap: I64, new_rows: sp.csr_matrix, new_spell: I32,
+            changed: npt.NDArray[np.bool_], src: I64, width: int,
+            ) -> tuple[sp.csr_matrix | None, I32]:
+    """The feature rows after an update: the old rows with their columns renumbered, the
+    changed ones replaced; None if an unchanged row names a column that is gone."""
+    n, old_n = len(src), len(prev.indptr) - 1
+    identity = len(colmap) == 0 or (colmap[0] == 0 and colmap[-1] == len(colmap) - 1
+                                    and bool((np.diff(colmap) == 1).all()))
+    old_idx = prev.indices if identity else colmap[prev.indices].astype(np.int32)
+    if n == old_n and bool((src == np.arange(n)).all()):
+        # Same briefs: copy the old cells around the changed rows (one pass per array).
+        cut = prev.indptr
+        pieces: list[tuple[npt.NDArray[Any], ...]] = []
+        at = 0
+        for r, e in enumerate(np.flatnonzero(changed).tolist()):
+            lo, hi = int(new_rows.indptr[r]), int(new_rows.indptr[r + 1])
+            pieces.append((old_idx[at:cut[e]], prev.data[at:cut[e]], prev.spell[at:cut[e]]))
+            pieces.append((new_rows.indices[lo:hi].astype(np.int32), new_rows.data[lo:hi],
+                           new_spell[lo:hi]))
+            at = int(cut[e + 1])
+        pieces.append((old_idx[at:], prev.data[at:], prev.spell[at:]))
+        indices = np.concatenate([p[0] for p in pieces])
+        data = np.concatenate([p[1] for p in pieces])
+        spell = np.concatenate([p[2] for p in pieces])
+        counts = np.diff(prev.indptr)
+        counts[changed] = np.diff(new_rows.indptr)
+        out_ptr = np.concatenate(([0], np.cumsum(counts)))
+    else:
+        pick = np.where(changed, old_n + np.cumsum(changed) - 1, src)
+        indptr = np.concatenate([prev.indptr, prev.indptr[-1] + new_rows.indptr[1:]])
+        all_idx = np.concatenate([old_idx, new_rows.indices.astype(np.int32)])
+        all_data = np.concatenate([prev.data, new_rows.data])
+        all_spell = np.concatenate([prev.spell, new_spell])
+        counts = np.diff(indptr)[pick]
+        out_ptr = np.concatenate(([0], np.cumsum(counts)))
+        take = np.repeat(indptr[pick] - out_ptr[:-1], counts) + np.arange(out_ptr[-1])
+        indices, data, spell = all_idx[take], all_data[take], all_spell[take]
+    if len(indices) and int(indices.min()) < 0:
+        return None, spell
+    features = sp.csr_matrix((data, indices, out_ptr.astype(np.int64)), shape=(n, max(width, 1)))
+    features.has_sorted_indices = True
+    return features, spell
 
 
 def _ranked(ids: Sequence[str], top: I32, score: F64, counts: I32,
