@@ -433,47 +433,55 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
     if features is None:
         return None
     # Candidates: each changed brief against all; other rows merge in the new scores.
-    cand = np.full((n, m), -1, dtype=np.int32)
-    base = np.full((n, m), -2.0, dtype=np.float32)
     kept_rows = np.flatnonzero(~changed)
-    old_c = new_of_old[prev.cand[src[kept_rows]]]
-    old_b = prev.base[src[kept_rows]]
-    full = set(edited.tolist())
-    lost = (old_c < 0).any(axis=1)
-    full.update(kept_rows[lost].tolist())
+    same_set = n == old_n and bool((src == np.arange(n)).all())
+    if same_set:
+        cand, base = prev.cand.copy(), prev.base.copy()
+    else:
+        cand = np.full((n, m), -1, dtype=np.int32)
+        base = np.full((n, m), -2.0, dtype=np.float32)
+        cand[kept_rows] = new_of_old[prev.cand[src[kept_rows]]]
+        base[kept_rows] = prev.base[src[kept_rows]]
+    lost = np.zeros(n, dtype=bool)  # a candidate is gone: the row is redone in full
+    if not same_set:
+        lost[kept_rows] = (cand[kept_rows] < 0).any(axis=1)
+    full = set(edited.tolist()) | set(np.flatnonzero(lost).tolist())
+    touched = np.zeros(n, dtype=bool)  # rows whose lists may have changed
     if len(edited):
         sims = np.ascontiguousarray((features @ features[edited].T.tocsr()).toarray())
         sims[edited, np.arange(len(edited))] = -1.0
-        rows_ok = kept_rows[~lost]
-        oc, ob = old_c[~lost], old_b[~lost].copy()
+        is_e = np.zeros(n, dtype=bool)
+        is_e[edited] = True
+        floor = _keys(base[:, -1], cand[:, -1])  # every row outside a list scores below it
+        enter = (_keys(sims, np.broadcast_to(edited, sims.shape)) > floor[:, None]).any(axis=1)
+        holds = (is_e[np.maximum(cand, 0)] & (cand >= 0)).any(axis=1)
+        rows_ok = np.flatnonzero((enter | holds) & ~changed & ~lost)
+        touched[rows_ok] = True
+        oc, ob = cand[rows_ok], base[rows_ok].copy()
         col_of = np.full(n, -1, dtype=np.int64)
         col_of[edited] = np.arange(len(edited))
         in_e = col_of[oc] >= 0
-        floor = _keys(ob, oc).min(axis=1)  # every row outside a list scores below it
         ob[in_e] = sims[rows_ok[:, None].repeat(m, 1)[in_e], col_of[oc[in_e]]]
-        extra = np.broadcast_to(edited, (len(rows_ok), len(edited)))
-        extra_v = sims[rows_ok]
-        extra_k = _keys(extra_v, extra)
+        extra_k = _keys(sims[rows_ok], np.broadcast_to(edited, (len(rows_ok), len(edited))))
         dup = (oc[:, :, None] == edited[None, None, :]).any(axis=1)
         extra_k[dup] = _NO_KEY
         pool = np.concatenate([_keys(ob, oc), extra_k], axis=1)
         best = -np.sort(-pool, axis=1)[:, :m]
-        sure = best[:, -1] >= floor
+        sure = best[:, -1] >= floor[rows_ok]
         c2, b2 = _unkey(best)
         cand[rows_ok[sure]], base[rows_ok[sure]] = c2[sure], b2[sure]
         full.update(rows_ok[~sure].tolist())
-        ok_rows = rows_ok[sure]
-    else:
-        ok_rows = kept_rows[~lost]
-        cand[ok_rows], base[ok_rows] = old_c[~lost], old_b[~lost]
     redo = np.array(sorted(full), dtype=np.int64)
     if len(redo) > 4 * limit:
         return None
     if len(redo):
         cand[redo], base[redo] = _row_candidates(features, redo, m)
-    same = np.zeros(n, dtype=bool)
-    same[ok_rows] = ((cand[ok_rows] == new_of_old[prev.cand[src[ok_rows]]]).all(axis=1)
-                     & (base[ok_rows] == prev.base[src[ok_rows]]).all(axis=1))
+    same = np.ones(n, dtype=bool)
+    same[redo] = False
+    same[changed] = False
+    look = np.flatnonzero(touched & same)
+    same[look] = ((cand[look] == new_of_old[prev.cand[src[look]]]).all(axis=1)
+                  & (base[look] == prev.base[src[look]]).all(axis=1))
     moved_rows = np.flatnonzero(~same)  # rows whose candidates or their scores changed
     ncols = np.zeros((n, m), dtype=np.int32)
     nvals = np.zeros((n, m), dtype=np.float32)
@@ -536,11 +544,9 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
                 need_j.append(j)
     fresh_why = dict(zip(zip(need_i, need_j, strict=True), ctx.many(need_i, need_j),
                          strict=True))
-    parts: list[list[str]] = []
-    for i, o in enumerate(src_list):
-        if i not in dirty_set:
-            parts.append(old_flat[row_off[o]:row_off[o + 1]])
-            continue
+    rows_why: dict[int, list[str]] = {}
+    for i in sorted(dirty_set):
+        o = src_list[i]
         before = kept[i]
         flat: list[str] = []
         links = []
@@ -551,11 +557,25 @@ def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: 
             links.append((j, r))
             why_count[i, p] = len(r)
             flat.extend(r)
-        parts.append(flat)
+        rows_why[i] = flat
         if o < 0 or list(before.items()) != links or \
                 score[i].tolist() != prev.score[o].tolist():
             out_changed.add(ids[i])
-    why = [r for part in parts for r in part]
+    # The new flat list of reasons: runs of clean rows copied from the old one in one slice
+    # each (a run of clean rows is one run of old rows when they follow each other there).
+    why: list[str] = []
+    run = -1  # first row of the current clean run
+    for i in range(n + 1):
+        clean_row = i < n and i not in dirty_set
+        if clean_row and run >= 0 and src_list[i] == src_list[i - 1] + 1:
+            continue
+        if run >= 0:
+            why += old_flat[row_off[src_list[run]]:row_off[src_list[i - 1] + 1]]
+            run = -1
+        if clean_row:
+            run = i
+        elif i < n:
+            why += rows_why[i]
     ranked = _ranked(ids, top, score, why_count, why)
     state = RankState(
         params=prev.params, ids=ids, prints=prints, vocab=list(vocab), words=words,
