@@ -740,8 +740,6 @@ class _Reasons:
                  spell: I32, words: Sequence[str], n_text: int) -> None:
         self.docs, self.labels, self.features = docs, labels, features
         self.spell, self.words, self.n_text = spell, words, n_text
-        self._text: sp.csr_matrix | None = None
-        self._spell: sp.csr_matrix | None = None
         self._cache: dict[int, tuple[list[tuple[str, str]], list[str], bool]] = {}
 
     def _of(self, i: int) -> tuple[list[tuple[str, str]], list[str], bool]:
@@ -779,39 +777,30 @@ class _Reasons:
     def _shared_terms(self, left: I64, right: I64, limit: int = 3) -> list[tuple[str, ...]]:
         """Per pair, the words weighing most in both briefs' text (as the first spells them),
         for all pairs at once: each pair's rows multiplied cell by cell."""
-        n = self.features.shape[0]
-        if self._text is None:
-            mat = self.features
-            keep = mat.indices < self.n_text
-            rows = np.repeat(np.arange(n), np.diff(mat.indptr))[keep]
-            ptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n))))
-            self._text = sp.csr_matrix((mat.data[keep], mat.indices[keep], ptr),
-                                       shape=(n, max(self.n_text, 1)))
-            self._text.has_sorted_indices = True
-            self._spell = sp.csr_matrix((self.spell[keep].astype(np.int64) + 1,
-                                         mat.indices[keep], ptr), shape=self._text.shape)
-        text, spell = self._text, self._spell
-        assert spell is not None  # made with the text rows above
+        mat = self.features
+        width = mat.shape[1]
         out: list[tuple[str, ...]] = []
         step = _PAIR_BLOCK // 8  # rows of up to _MAX_TERMS cells each side, gathered
         for lo in range(0, len(left), step):
             a, b = left[lo:lo + step], right[lo:lo + step]
-            both = sp.csr_matrix(text[a].multiply(text[b]))
+            mine = mat[a]
+            both = sp.csr_matrix(mine.multiply(mat[b]))
             both.sum_duplicates()
-            pair = np.repeat(np.arange(len(a)), np.diff(both.indptr))
+            keep = both.indices < self.n_text  # words only, not labels
+            pair = np.repeat(np.arange(len(a)), np.diff(both.indptr))[keep]
+            cols, vals = both.indices[keep], both.data[keep]
             # Exact order (no rounding of a combined key): weight down, then the lower column.
-            order = np.lexsort((both.indices, -both.data, pair))
+            order = np.lexsort((cols, -vals, pair))
             first = np.searchsorted(pair[order], pair[order], side="left")
             rank = np.empty(len(order), dtype=np.int64)
             rank[order] = np.arange(len(order)) - first
             take = rank < limit
-            pair, cols, rank = pair[take], both.indices[take], rank[take]
+            pair, cols, rank = pair[take], cols[take], rank[take]
             # The first brief's spelling of each shared term: its cell in that brief's row.
-            own = spell[a]
-            key = pair * spell.shape[1] + cols
-            own_rows = np.repeat(np.arange(len(a)), np.diff(own.indptr))
-            where = np.searchsorted(own_rows * spell.shape[1] + own.indices, key)
-            word = own.data[where] - 1
+            mine_rows = np.repeat(np.arange(len(a), dtype=np.int64), np.diff(mine.indptr))
+            where = np.searchsorted(mine_rows * width + mine.indices, pair * width + cols)
+            cell = mat.indptr[a[pair]] + (where - mine.indptr[pair])
+            word = self.spell[cell]
             order = np.lexsort((rank, pair))
             names = [self.words[w] for w in word[order].tolist()]
             bounds = np.concatenate(([0], np.cumsum(np.bincount(pair, minlength=len(a)))))
