@@ -1,4 +1,11 @@
-"""Related-brief ranking: shared entities, tags, text and time, scored with sparse products."""
+"""Related-brief ranking: shared entities, tags, text and time, scored with sparse products.
+
+Each brief's feature row depends on the brief alone (background word rarity, sorted term
+columns, exact sums); a pair's score depends only on the two briefs' rows and their
+candidate lists (direct similarity, the cosine of their neighbour lists, local scaling,
+time). So `rank_state` can redo only the rows an edit touches, and equal a cold ranking
+exactly: every row and pair is computed by the same steps in both.
+"""
 
 from __future__ import annotations
 
