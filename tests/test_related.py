@@ -545,3 +545,39 @@ def test_candidate_ties_at_the_cut_go_to_the_lower_index() -> None:
             want = sorted(range(900), key=lambda c: (-vals[r, c], c))[:12]
             assert idx[r].tolist() == [c + first for c in want]
             assert got[r].tolist() == vals[r, want].tolist()
+
+
+def test_a_planted_state_that_does_not_hold_together_is_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    from briefgen.pipeline.related import load_state, rank_state, save_state
+
+    docs = _news(80, 9)
+    state = rank_state(docs).state
+    assert state is not None
+    path = tmp_path / "s.bin"
+    n = len(state.ids)
+    lies = {
+        "cand": lambda s: s.cand.__setitem__((0, 0), n + 5),
+        "indices": lambda s: s.indices.__setitem__(3, 10**8),
+        "indptr": lambda s: s.indptr.__setitem__(2, 10**9),
+        "top": lambda s: s.top.__setitem__((1, 0), -7),
+        "why_count": lambda s: s.why_count.__setitem__((0, 0), 99),
+        "spell": lambda s: s.spell.__setitem__(0, 10**7),
+        "ids": lambda s: s.ids.reverse(),
+        "near": lambda s: s.near.__setitem__((0, 0), np.nan),
+    }
+    for name, lie in lies.items():
+        planted = rank_state(docs).state
+        assert planted is not None
+        lie(planted)
+        save_state(planted, path)
+        assert load_state(path) is None, name
+    # Consistent but wrong values (a forged candidate list) never raise either.
+    forged = rank_state(docs).state
+    assert forged is not None
+    forged.cand[:, :] = 0
+    save_state(forged, path)
+    loaded = load_state(path)
+    edited = _edit(docs, random.Random(2), 1)
+    rank_state(edited, previous=loaded)
