@@ -1,23 +1,35 @@
-"""Time `rank_related` on synthetic briefs, both candidate paths.
+"""Time `rank_related` on synthetic or news-like briefs; time an incremental update.
 
 `python benchmarks/bench_related.py [N ...] [--both]` times the default path for each N (the
 full product up to `EXACT_UP_TO` briefs, pruned postings above). With `--both` it also runs
 the other path on the same briefs and prints how often their top five agree.
+
+`--kind news` draws news-like prose (word frequencies and lengths of the BBC corpus, read at
+run time, as `synth.py --kind news`). `--memory` runs each cold ranking in a forked child
+and prints its peak resident memory above what it started with. `--incremental` then
+saves the state, appends one sentence to one brief and times `load_state` + `rank_state`
+(checking the result against a cold ranking). `--code DIR` imports briefgen from DIR
+instead (e.g. an older checkout, for before/after figures).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import os
+import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # runnable as a script from any folder
-    sys.path.insert(0, str(ROOT))
+_CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv[:-1] else str(ROOT)
+sys.path.insert(0, _CODE)  # runnable as a script from any folder
+sys.path.insert(1, str(ROOT / "benchmarks"))
 
 from briefgen.pipeline.related import EXACT_UP_TO, Related, RelDoc, rank_related  # noqa: E402
 
@@ -70,6 +82,89 @@ def synthetic_briefs(n: int, *, topics: int = 300, seed: int = 0) -> list[RelDoc
     return docs
 
 
+def news_briefs(n: int, *, seed: int = 7) -> list[RelDoc]:
+    """News-like briefs as `synth.py --kind news` writes them (tags, no entities)."""
+    import synth
+
+    corpus = next((p / "shared" / "corpora" / "bbc-news-summary" for p in ROOT.parents
+                   if (p / "shared" / "corpora" / "bbc-news-summary").is_dir()), None)
+    model = synth.news_model(corpus) if corpus else synth.news_model()
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        _, text = synth.news_brief_text(rng, model, i, dt.date(2026, 1, 1))
+        _, front, body = text.split("---\n", 2)
+        meta = dict(line.split(": ", 1) for line in front.strip().splitlines())
+        docs.append(RelDoc(
+            id=f"news-{i:05d}", title=meta["title"].strip('"'), summary=meta["summary"].strip('"'),
+            body=body.strip(), tags=tuple(t.strip() for t in meta["tags"].strip("[]").split(",")),
+            entities=(), entity_labels={}, date=dt.date.fromisoformat(meta["date"])))
+    return docs
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _in_child(func: object) -> tuple[str, int]:
+    """Run func() in a forked child: its printed line and peak memory above its start (KiB)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read)
+        start = _rss_kib()
+        line = func()  # type: ignore[operator]
+        os.write(write, f"{start}\t{line}".encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        start, line = handle.read().split("\t", 1)
+    _, _, usage = os.wait4(pid, 0)
+    return line, usage.ru_maxrss - int(start)
+
+
+def _incremental(docs: list[RelDoc]) -> str:
+    """Cold ranking with state, one sentence appended to one brief, timed update."""
+    import dataclasses
+
+    from briefgen.pipeline.related import fingerprint, load_state, rank_state, save_state
+
+    # A build hands the ranker each brief's fingerprint (from the file hash it already has).
+    began = time.perf_counter()
+    docs = [dataclasses.replace(d, fingerprint=fingerprint(d)) for d in docs]
+    hashing = time.perf_counter() - began
+    first = rank_state(docs)
+    assert first.state is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "state.bin"
+        began = time.perf_counter()
+        save_state(first.state, path)
+        saved = time.perf_counter() - began
+        size = path.stat().st_size
+        edited = list(docs)
+        at = len(docs) // 2
+        changed = dataclasses.replace(
+            edited[at], body=edited[at].body + " The minister said the talks would resume.",
+            fingerprint="")
+        edited[at] = dataclasses.replace(changed, fingerprint=fingerprint(changed))
+        began = time.perf_counter()
+        state = load_state(path)
+        loaded = time.perf_counter() - began
+        done = rank_state(edited, previous=state)
+        took = time.perf_counter() - began
+    assert done.incremental, "the update fell back to a cold ranking"
+    same = done.ranked == rank_state(edited).ranked
+    return (f"one-brief edit: load {loaded * 1000:.0f} ms, load + update {took * 1000:.0f} ms "
+            f"(save {saved * 1000:.0f} ms, state {size / 1e6:.1f} MB; hashing every brief's "
+            f"text, which a build need not do, {hashing * 1000:.0f} ms), "
+            f"{len(done.changed or ())} briefs' links changed, equal to cold: {same}")
+
+
+def _line(docs: list[RelDoc]) -> str:
+    return _timed(docs, EXACT_UP_TO)[1]
+
+
 def _timed(docs: list[RelDoc], exact_up_to: int) -> tuple[dict[str, tuple[Related, ...]], str]:
     """One ranking and a line saying how long it took and how often links stay on topic."""
     began, cpu = time.perf_counter(), time.process_time()
@@ -87,13 +182,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
     parser.add_argument("--both", action="store_true", help="also run the other path")
+    parser.add_argument("--kind", choices=("synthetic", "news"), default="synthetic")
+    parser.add_argument("--memory", action="store_true", help="peak memory (forked child)")
+    parser.add_argument("--incremental", action="store_true", help="time a one-brief edit")
+    parser.add_argument("--code", default=str(ROOT), help="import briefgen from this folder")
     args = parser.parse_args()
     for n in args.sizes:
-        docs = synthetic_briefs(n)
+        docs = synthetic_briefs(n) if args.kind == "synthetic" else news_briefs(n)
         words = sum(len(d.body.split()) for d in docs) / n
-        ranked, line = _timed(docs, EXACT_UP_TO)
-        print(f"{n} briefs of {words:.0f} words: {line}", flush=True)
+        if args.memory:
+            line, peak = _in_child(functools.partial(_line, docs))
+            print(f"{n} {args.kind} briefs of {words:.0f} words: {line}, peak +{peak / 1024:.0f} "
+                  f"MB", flush=True)
+        else:
+            ranked, line = _timed(docs, EXACT_UP_TO)
+            print(f"{n} {args.kind} briefs of {words:.0f} words: {line}", flush=True)
+        if args.incremental:
+            line, _ = _in_child(functools.partial(_incremental, docs))
+            print(f"  {line}", flush=True)
         if args.both:
+            if args.memory:
+                ranked, _ = _timed(docs, EXACT_UP_TO)
             other, line = _timed(docs, n if n > EXACT_UP_TO else 0)
             top = sum(len({r.id for r in ranked[i]} & {r.id for r in other[i]}) for i in ranked)
             first = sum(bool(ranked[i]) and bool(other[i]) and ranked[i][0].id == other[i][0].id

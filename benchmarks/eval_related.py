@@ -14,7 +14,10 @@ if str(ROOT) not in sys.path:  # the scorer imports this file by path, not as a 
 
 from briefgen.pipeline.related import RelDoc, rank_related  # noqa: E402
 
-SCORER = ROOT.parent / "shared" / "eval" / "related_score.py"
+# The shared folder sits beside the checkout (or beside the folder of worktrees).
+SCORER = next((p / "shared" / "eval" / "related_score.py" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "eval" / "related_score.py").is_file()),
+              ROOT.parent / "shared" / "eval" / "related_score.py")
 _DAY = dt.date(2005, 1, 1)  # the corpus has no dates; time decay is switched off anyway
 
 

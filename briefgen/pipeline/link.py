@@ -3,11 +3,14 @@ rank related briefs. Pure: briefs in, a LinkGraph and diagnostics out."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from briefgen.errors import Diagnostic, diag
 from briefgen.hashing import Memo, data_digest
@@ -243,8 +246,11 @@ def _index_tags(
 
 Ranked = dict[str, tuple[Related, ...]]  # each brief's related briefs, best first
 _Fields = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...],
-                tuple[tuple[str, str], ...], int]  # what the ranker reads of one brief
-RankJob = tuple[list[_Fields], int, float]  # briefs, links per brief, half-life in days
+                tuple[tuple[str, str], ...], int, str]  # what the ranker reads of one brief
+# briefs, links per brief, half-life in days, folder of the ranking state ("": none)
+RankJob = tuple[list[_Fields], int, float, str]
+STATE_FILE = "related-state.bin"  # the ranking state of the last successful build
+_PENDING = "related-state.pending"  # this build's, until `commit_ranking` adopts it
 
 
 def ranking_helper(brief_files: int, related_count: int) -> Helper[RankJob, Ranked] | None:
@@ -258,29 +264,46 @@ def ranking_helper(brief_files: int, related_count: int) -> Helper[RankJob, Rank
 def start_ranking(
     graph: LinkGraph, *, related_count: int = 5, half_life_days: float = 30.0,
     memo: Memo | None = None, helper: Helper[RankJob, Ranked] | None = None,
+    state_dir: Path | None = None,
 ) -> Callable[[], Ranked]:
     """Start ranking related briefs in a child process (the slowest single step of a large
     build, and one that other steps do not wait for); return a function giving the result.
 
     The ``helper`` (see ``ranking_helper``) does the work when given; otherwise a child is
     forked now. The caller closes the helper afterwards, used or not.
+
+    With ``state_dir`` (the cache folder), the ranking starts from the state the last
+    successful build kept there and redoes only what the changed briefs touch; the new
+    state is written beside it as pending, and ``commit_ranking`` adopts it once the
+    build has succeeded (a failed build leaves the kept state as it was).
     """
     ordered = [graph.briefs[s] for s in graph.order]
     return _rank(ordered, graph.entities, graph.brief_entities, related_count,
-                 half_life_days, memo, background=True, helper=helper)
+                 half_life_days, memo, background=True, helper=helper, state_dir=state_dir)
+
+
+def commit_ranking(state_dir: Path | None) -> None:
+    """Adopt the ranking state of the build that has just succeeded (no-op without one)."""
+    if state_dir is None:
+        return
+    pending = state_dir / _PENDING
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(pending, state_dir / STATE_FILE)
 
 
 def _rank(
     ordered: Sequence[Brief], entities: Mapping[str, EntityInfo],
     brief_entities: Mapping[str, tuple[str, ...]], count: int, half_life: float,
     memo: Memo | None = None, *, background: bool = False,
-    helper: Helper[RankJob, Ranked] | None = None,
+    helper: Helper[RankJob, Ranked] | None = None, state_dir: Path | None = None,
 ) -> Callable[[], Ranked]:
     # What the ranker reads of each brief, as plain tuples: cheap to hash for the memo key.
+    # The last field fingerprints the brief for the incremental ranking: the file's hash
+    # stands for title, summary and body; the rest is listed beside it.
     fields: list[_Fields] = [
         (b.slug, b.title, b.summary, b.body, tuple(name_key(t) for t in b.tags),
          brief_entities[b.slug], tuple((k, entities[k].name) for k in brief_entities[b.slug]),
-         b.date.toordinal())
+         b.date.toordinal(), b.content_hash)
         for b in ordered]
     key = ""
     if memo is not None:  # ranking looks at every brief: cache it by all of its inputs
@@ -288,7 +311,7 @@ def _rank(
         cached: Ranked | None = memo.get(key)
         if cached is not None:
             return lambda: cached
-    job: RankJob = (fields, count, half_life)
+    job: RankJob = (fields, count, half_life, str(state_dir) if state_dir is not None else "")
     pending: Callable[[], Ranked]
     if helper is not None:
         pending = helper.submit(job)
@@ -314,10 +337,21 @@ def _prepare_ranker() -> None:
 
 def _rank_fields(job: RankJob) -> Ranked:
     # numpy and scipy load only when ranking runs (in the child, when there is one).
-    from briefgen.pipeline.related import RelDoc, rank_related
+    from briefgen.pipeline.related import RelDoc, load_state, rank_state, save_state
 
-    fields, count, half_life = job
+    fields, count, half_life, folder = job
     docs = [RelDoc(id=slug, title=title, summary=summary, body=body, tags=tags,
-                   entities=keys, entity_labels=dict(labels), date=dt.date.fromordinal(day))
-            for slug, title, summary, body, tags, keys, labels, day in fields]
-    return rank_related(docs, k=count, half_life_days=half_life)
+                   entities=keys, entity_labels=dict(labels), date=dt.date.fromordinal(day),
+                   fingerprint=data_digest([slug, title, summary, body, tags, keys, labels, day])
+                   if not content else data_digest([slug, content, summary, tags, keys, labels,
+                                                    day]))
+            for slug, title, summary, body, tags, keys, labels, day, content in fields]
+    if not folder:
+        return rank_state(docs, k=count, half_life_days=half_life).ranked
+    where = Path(folder)
+    done = rank_state(docs, k=count, half_life_days=half_life,
+                      previous=load_state(where / STATE_FILE))
+    if done.state is not None:
+        with contextlib.suppress(OSError):  # no state kept: the next build ranks cold
+            save_state(done.state, where / _PENDING)
+    return done.ranked

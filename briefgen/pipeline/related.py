@@ -1,24 +1,36 @@
-"""Related-brief ranking: shared entities, tags, text and time, scored with sparse products."""
+"""Related-brief ranking: shared entities, tags, text and time, scored with sparse products.
+
+Each brief's feature row depends on the brief alone (background word rarity, sorted term
+columns, exact sums); a pair's score depends only on the two briefs' rows and their
+candidate lists (direct similarity, the cosine of their neighbour lists, local scaling,
+time). So `rank_state` can redo only the rows an edit touches, and equal a cold ranking
+exactly: every row and pair is computed by the same steps in both.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import gzip
+import hashlib
 import importlib.util
+import itertools
+import marshal
 import math
+import operator
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import msgpack
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
 from briefgen.model import Related
 from briefgen.nlp.lexicon import STOPWORDS
@@ -57,11 +69,10 @@ _RESCORED = 64  # best pruned matches per brief whose exact similarity is then c
 _PAIR_BLOCK = 1 << 16  # pairs scored at a time (bounds the gathered rows' memory)
 _QUERY_BLOCK = 1024  # briefs whose partial matches are gathered at a time
 _GRAPH_MIN_DOCS = 60  # below this the neighbour graph is too small to say anything
-_GRAPH_NEIGHBOURS = 20
-_GRAPH_DIMS = 16
-_EIGEN_STEPS = 5000  # Lanczos restarts; BBC dev and 10,000 synthetic briefs need far fewer
-_EIGEN_TOL = 1e-4  # the embedding is raised to a power and rounded: more digits change nothing
-_GRAPH_STEPS = 8  # diffusion time: eigenvalue**steps fades the fine-grained directions
+_SCALE_AT = 19  # a brief's scale: its similarity to its 20th candidate (local scaling)
+_LABEL_SCALE = 10_000.0  # label rarity ln(1 + this / document frequency)
+_REFRESH_SHARE = 0.05  # above this share of changed briefs, rank cold
+_STATE_FORMAT = "briefgen-related-state-1"
 # Background rarity ln(1 / frequency); words unknown to the table (names, typos, invented
 # words) count as if seen at _UNSEEN. On BBC dev, ln(c / frequency) floored at 0 lost
 # precision for every c below 1 tried (0.1, 0.01, 0.001); 1e-7 and 1e-9 here did no better.
@@ -84,6 +95,7 @@ class RelDoc:
     entities: tuple[str, ...]
     entity_labels: Mapping[str, str]
     date: dt.date
+    fingerprint: str = ""  # a hash of all of the above, when the caller has one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,16 +109,20 @@ class RelatedWeights:
     entities: float = 0.2
     tags: float = 0.05
     time: float = 0.2  # share of the score that fades with distance in time
-    graph: float = 0.5  # share taken by neighbourhood (diffusion) similarity
+    graph: float = 0.5  # share taken by neighbourhood (shared-neighbour) similarity
     title_boost: float = 2.0  # a title word counts as this many body words
 
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """Weighted term matrix plus what is needed to name the terms."""
+    """Weighted term rows (columns: `vocab`, sorted) and, per stored cell, the index in
+    `words` of the word the brief spells the term with most; `centibels` per word."""
 
     matrix: sp.csr_matrix
-    surface: tuple[str, ...]
+    vocab: tuple[str, ...]
+    spell: I32
+    words: tuple[str, ...]
+    centibels: I64
 
 
 def rank_related(
@@ -118,76 +134,707 @@ def rank_related(
     Up to `exact_up_to` briefs every pair is compared; above it, candidates come from
     pruned postings, so the cost grows linearly with the number of briefs.
     """
+    return rank_state(docs, k=k, half_life_days=half_life_days, weights=weights,
+                      exact_up_to=exact_up_to).ranked
+
+
+@dataclass(slots=True)
+class RankState:
+    """Everything an incremental ranking needs from the previous one: per brief (rows in id
+    order) its fingerprint, feature row, candidates with their direct and neighbourhood
+    scores, and its final links. Plain strings and numpy arrays (see `briefgen.store.blobs`)."""
+
+    params: str
+    ids: list[str]
+    prints: list[str]
+    vocab: list[str]  # text columns, sorted
+    words: list[str]  # spellings (may repeat after updates)
+    centibels: I64  # per word
+    ent_keys: list[str]  # entity columns, sorted
+    ent_df: I64
+    ent_names: list[str]
+    tag_keys: list[str]
+    tag_df: I64
+    indptr: I64  # the combined feature rows (csr)
+    indices: I32
+    data: F32
+    spell: I32  # per feature cell: its word in `words` (-1: a label cell)
+    cand: I32  # (n, m) candidates, best first (score desc, then index)
+    base: F32  # their direct similarities
+    ncols: I32  # (n, m) the same candidates by index, and their normalised weights
+    nvals: F32
+    near: F32  # (n, m) neighbourhood similarity with each candidate
+    top: I32  # (n, k) final links (-1: none)
+    score: F64
+    why_count: I32  # (n, k) reasons per link
+    why: list[str]  # all reasons, row by row, link by link
+
+
+@dataclass(frozen=True, slots=True)
+class RankResult:
+    """A ranking, the state to keep for the next one, and the briefs whose links changed
+    (all of them, ``None``, after a cold ranking with no earlier state)."""
+
+    ranked: dict[str, tuple[Related, ...]]
+    state: RankState | None
+    changed: frozenset[str] | None
+    incremental: bool = False
+
+
+def fingerprint(doc: RelDoc) -> str:
+    """A hash of everything the ranker reads of one brief."""
+    if doc.fingerprint:
+        return doc.fingerprint
+    # marshal (format 2) writes equal data as equal bytes, lengths included.
+    data = marshal.dumps((doc.id, doc.title, doc.summary, doc.body, tuple(doc.tags),
+                          tuple(doc.entities), tuple(sorted(doc.entity_labels.items())),
+                          doc.date.toordinal()), 2)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def rank_state(
+    docs: Sequence[RelDoc], *, k: int = 5, half_life_days: float = 30.0,
+    weights: RelatedWeights = RelatedWeights(), exact_up_to: int = EXACT_UP_TO,
+    previous: RankState | None = None,
+) -> RankResult:
+    """`rank_related`, plus a state from which the next ranking redoes only the briefs whose
+    inputs changed. With ``previous`` (from a ranking with the same settings), only rows
+    touched by the changed, added and removed briefs are recomputed, with the same per-row
+    and per-pair steps as a cold ranking, so the result is identical to a cold one; when
+    too much changed (over 5% of the briefs) or the settings differ, it ranks cold."""
+    # The ranking makes some 100,000 small containers and frees none in cycles: a cycle
+    # collection in between, walking every object the caller holds, is wasted time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _rank_state(docs, k, half_life_days, weights, exact_up_to, previous)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rank_state(docs: Sequence[RelDoc], k: int, half_life_days: float, weights: RelatedWeights,
+                exact_up_to: int, previous: RankState | None) -> RankResult:
     ordered = sorted(docs, key=lambda d: d.id)  # input order must not change the answer
     ids = [d.id for d in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError("rank_related: brief ids must be unique")
     n = len(ordered)
-    if n == 0:
-        return {}
-    if n == 1 or k <= 0:
-        return {i: () for i in ids}
-    text = _text_matrix(ordered, weights.title_boost)
-    ents, ent_idf = _label_matrix([d.entities for d in ordered])
-    tags, tag_idf = _label_matrix([d.tags for d in ordered])
-    features = _combine(((text.matrix, weights.text), (ents, weights.entities),
-                         (tags, weights.tags)))
+    if n <= 1 or k <= 0:
+        return RankResult(ranked={i: () for i in ids}, state=None, changed=None)
     m = min(max(_CANDIDATES, 2 * k), n - 1)
-    if n <= exact_up_to:
+    exact = n <= exact_up_to
+    params = _params(k, half_life_days, weights, m, exact, n >= _GRAPH_MIN_DOCS)
+    prints = [fingerprint(d) for d in ordered]
+    if previous is not None and exact and previous.params == params:
+        try:
+            done = _update(previous, ordered, ids, prints, m, k, half_life_days, weights)
+        except (IndexError, KeyError, ValueError):  # a loaded state that lies: rank cold
+            done = None
+        if done is not None:
+            return done
+    return _cold(ordered, ids, prints, params, m, k, half_life_days, weights, exact)
+
+
+def _params(k: int, half_life: float, weights: RelatedWeights, m: int, exact: bool,
+            graph: bool) -> str:
+    """What must match for an earlier state to be reused."""
+    from briefgen import __version__  # the stemmer or the word table may change with it
+
+    shares = tuple(getattr(weights, f) for f in (
+        "text", "entities", "tags", "time", "graph", "title_boost"))
+    return repr((_STATE_FORMAT, __version__, k, float(half_life), shares, m, exact, graph,
+                 _MAX_TERMS, _REFERENCE_LENGTH, _BM25_K1, _BM25_B, _UNSEEN, _LABEL_SCALE,
+                 _SCALE_AT))
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """Entity and tag columns (sorted), their document frequencies and entity names."""
+
+    ent_keys: list[str]
+    ent_df: dict[str, int]
+    ent_names: dict[str, str]
+    tag_keys: list[str]
+    tag_df: dict[str, int]
+
+
+def _label_stats(docs: Sequence[RelDoc]) -> _Labels:
+    ent_df = Counter(itertools.chain.from_iterable(set(d.entities) for d in docs if d.entities))
+    tag_df = Counter(itertools.chain.from_iterable(set(d.tags) for d in docs if d.tags))
+    names: dict[str, str] = {}
+    for d in docs:  # one display name per entity: the first brief (by id) that gives one
+        for key, label in d.entity_labels.items():
+            if label and key not in names:
+                names[key] = label
+    # Sorted labels per brief: the first brief's labels are read in key order.
+    return _Labels(ent_keys=sorted(ent_df), ent_df=dict(ent_df),
+                   ent_names={e: names.get(e, e) for e in ent_df},
+                   tag_keys=sorted(tag_df), tag_df=dict(tag_df))
+
+
+def _label_rows(sets: Sequence[Sequence[str]], df: Mapping[str, int],
+                column: Mapping[str, int], width: int) -> sp.csr_matrix:
+    """Rarity-weighted, normalised indicator rows. The rarity ln(1 + _LABEL_SCALE / df)
+    does not depend on the number of briefs, so adding one changes only rows that share
+    a label with it. A label only one brief has cannot link, so it simply never matches."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for r, labels in enumerate(sets):
+        for label in sorted(set(labels)):
+            rows.append(r)
+            cols.append(column[label])
+            vals.append(math.log1p(_LABEL_SCALE / df[label]))
+    mat = sp.csr_matrix((np.array(vals, dtype=np.float32), (np.array(rows, dtype=np.int64),
+                         np.array(cols, dtype=np.int64))), shape=(len(sets), width))
+    mat.sort_indices()
+    return _normalise(mat)
+
+
+def _assemble(text: sp.csr_matrix, spell: I32, docs: Sequence[RelDoc], labels: _Labels,
+              weights: RelatedWeights) -> tuple[sp.csr_matrix, I32]:
+    """Rows of text, entity and tag blocks side by side, scaled so one product gives the
+    weighted mean of the cosines; and each cell's spelling (-1 for label cells)."""
+    n = len(docs)
+    total = sum(w for w in (weights.text, weights.entities, weights.tags) if w > 0) or 1.0
+    ent_col = {e: i for i, e in enumerate(labels.ent_keys)}
+    tag_col = {t: i for i, t in enumerate(labels.tag_keys)}
+    blocks: list[sp.csr_matrix] = []
+    spells: list[sp.csr_matrix] = []
+    for mat, w, sp_data in (
+            (text, weights.text, spell),
+            (_label_rows([d.entities for d in docs], labels.ent_df, ent_col,
+                         len(ent_col)) if weights.entities > 0 else None, weights.entities, None),
+            (_label_rows([d.tags for d in docs], labels.tag_df, tag_col,
+                         len(tag_col)) if weights.tags > 0 else None, weights.tags, None)):
+        if mat is None or w <= 0:
+            continue
+        scaled = sp.csr_matrix((mat.data * np.float32(math.sqrt(w / total)), mat.indices,
+                                mat.indptr), shape=mat.shape)
+        blocks.append(scaled)
+        marks = sp_data if sp_data is not None else np.full(mat.nnz, -1, dtype=np.int32)
+        spells.append(sp.csr_matrix((marks.astype(np.int64) + 2, mat.indices, mat.indptr),
+                                    shape=mat.shape))
+    if not blocks:
+        return sp.csr_matrix((n, 1), dtype=np.float32), np.zeros(0, dtype=np.int32)
+    features = sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+    marks = sp.csr_matrix(sp.hstack(spells, format="csr", dtype=np.int64))
+    features.has_sorted_indices = True
+    return features, (marks.data - 2).astype(np.int32)
+
+
+def _cold(ordered: Sequence[RelDoc], ids: list[str], prints: list[str], params: str, m: int,
+          k: int, half_life: float, weights: RelatedWeights, exact: bool) -> RankResult:
+    n = len(ordered)
+    text = _text_matrix(ordered, weights.title_boost)
+    labels = _label_stats(ordered)
+    features, spell = _assemble(text.matrix, text.spell, ordered, labels, weights)
+    if exact:
         cand, base = _candidates(features, m)
     else:
         cand, base = _pruned_candidates(features, m)
-    score = base
-    if weights.graph > 0 and n >= _GRAPH_MIN_DOCS:
-        emb = _diffusion_embedding(cand, base, n)
-        near = np.maximum(np.einsum("id,ijd->ij", emb, emb[cand]), 0.0).astype(np.float32)
-        score = (1.0 - weights.graph) * base + weights.graph * near
-    if half_life_days > 0 and weights.time > 0:
-        days = np.array([d.date.toordinal() for d in ordered], dtype=np.float64)
-        decay = np.exp2(-np.abs(days[:, None] - days[cand]) / half_life_days)
-        score = score * ((1.0 - weights.time) + weights.time * decay).astype(np.float32)
-    rounded: F64 = np.where(base > 0, np.round(score.astype(np.float64), 4), -1.0)
-    top = _top_k(cand, rounded, k)
-    why = _reasons(ordered, ent_idf, tag_idf, text, top)
-    return {ids[i]: tuple(Related(id=ids[j], score=s, shared=r) for (j, s), r in zip(
-        row, reasons, strict=True)) for i, (row, reasons) in enumerate(zip(top, why, strict=True))}
+    ncols, nvals = _neighbours(cand, base)
+    graph = weights.graph > 0 and n >= _GRAPH_MIN_DOCS
+    near: F32 = np.zeros(cand.shape, dtype=np.float32)
+    if graph:
+        rows = np.repeat(np.arange(n, dtype=np.int64), m)
+        near = _pair_near(ncols, nvals, rows, cand.ravel().astype(np.int64)).reshape(n, m)
+    days = np.array([d.date.toordinal() for d in ordered], dtype=np.int64)
+    every = np.arange(n, dtype=np.int64)
+    top, score = _final(every, cand, base, near, days, k, half_life, weights, graph)
+    ctx = _Reasons(ordered, labels, features, spell, text.words, len(text.vocab))
+    at_i, at_p = np.nonzero(top >= 0)
+    found = ctx.many(at_i.tolist(), top[at_i, at_p].tolist())
+    why_count = np.zeros((n, k), dtype=np.int32)
+    why_count[at_i, at_p] = [len(r) for r in found]
+    why = [w for r in found for w in r]
+    ranked = _ranked(ids, top, score, why_count, why)
+    state = None
+    if exact:
+        state = RankState(
+            params=params, ids=ids, prints=prints, vocab=list(text.vocab), words=list(text.words),
+            centibels=text.centibels, ent_keys=labels.ent_keys,
+            ent_df=np.array([labels.ent_df[e] for e in labels.ent_keys], dtype=np.int64),
+            ent_names=[labels.ent_names[e] for e in labels.ent_keys], tag_keys=labels.tag_keys,
+            tag_df=np.array([labels.tag_df[t] for t in labels.tag_keys], dtype=np.int64),
+            indptr=features.indptr.astype(np.int64), indices=features.indices.astype(np.int32),
+            data=features.data.astype(np.float32), spell=spell, cand=cand, base=base,
+            ncols=ncols, nvals=nvals, near=near, top=top, score=score,
+            why_count=why_count, why=why)
+    return RankResult(ranked=ranked, state=state, changed=None)
 
 
-def _text_matrix(docs: Sequence[RelDoc], title_boost: float) -> _Text:
+def _update(prev: RankState, ordered: Sequence[RelDoc], ids: list[str], prints: list[str],
+            m: int, k: int, half_life: float, weights: RelatedWeights) -> RankResult | None:
+    """The ranking of ``ordered`` from ``prev``, redoing only rows whose inputs changed;
+    None when a cold ranking is the better way (too much changed)."""
+    n = len(ordered)
+    old_n = len(prev.ids)
+    if prev.cand.shape[1] != m or prev.top.shape[1] != k:
+        return None
+    old_at = {s: i for i, s in enumerate(prev.ids)}
+    src = np.array([old_at.get(s, -1) for s in ids], dtype=np.int64)  # old row of each row
+    new_of_old = np.full(old_n, -1, dtype=np.int64)
+    new_of_old[src[src >= 0]] = np.flatnonzero(src >= 0)
+    removed = [s for s in prev.ids if s not in set(ids)] if old_n + np.count_nonzero(
+        src < 0) != n else []
+    old_prints = prev.prints
+    changed = np.array([o < 0 or old_prints[o] != p
+                        for o, p in zip(src.tolist(), prints, strict=True)], dtype=bool)
+    labels = _label_stats(ordered)
+    old_ent = dict(zip(prev.ent_keys, zip(prev.ent_df.tolist(), prev.ent_names, strict=True),
+                       strict=True))
+    old_tag = dict(zip(prev.tag_keys, prev.tag_df.tolist(), strict=True))
+    moved = {e for e in labels.ent_keys
+             if old_ent.get(e) != (labels.ent_df[e], labels.ent_names[e])}
+    moved_tags = {t for t in labels.tag_keys if old_tag.get(t) != labels.tag_df[t]}
+    if moved or moved_tags:  # a label's rarity or name changed: so did its briefs' rows
+        for i, d in enumerate(ordered):
+            if not changed[i] and (moved.intersection(d.entities) or
+                                   moved_tags.intersection(d.tags)):
+                changed[i] = True
+    limit = max(1, int(_REFRESH_SHARE * n))
+    if np.count_nonzero(changed) + len(removed) > limit:
+        return None
+    edited = np.flatnonzero(changed)
+    # Feature rows: the old ones (columns renumbered) and the changed briefs' new ones.
+    fresh = _text_matrix([ordered[i] for i in edited.tolist()], weights.title_boost,
+                         known=dict(zip(prev.words, prev.centibels.tolist(), strict=True)))
+    vocab = prev.vocab
+    text_map = np.arange(len(vocab), dtype=np.int64)
+    old_vocab = set(vocab)
+    new_terms = sorted(t for t in fresh.vocab if t not in old_vocab)
+    if new_terms:
+        at = np.searchsorted(np.array(vocab, dtype=object), np.array(new_terms, dtype=object),
+                             side="right") if vocab else np.zeros(len(new_terms), dtype=np.int64)
+        text_map += np.cumsum(np.bincount(np.asarray(at, dtype=np.int64),
+                                          minlength=len(vocab) + 1))[:len(vocab)]
+        vocab = sorted(old_vocab.union(new_terms))
+    column = {t: i for i, t in enumerate(vocab)} if new_terms else None
+    fresh_cols = (np.array([column[t] for t in fresh.vocab], dtype=np.int64) if column
+                  else np.searchsorted(np.array(vocab, dtype=object),
+                                       np.array(fresh.vocab, dtype=object)).astype(np.int64)
+                  if fresh.vocab else np.zeros(0, dtype=np.int64))
+    words = prev.words + list(fresh.words)
+    centibels = np.concatenate([prev.centibels, fresh.centibels])
+    text = sp.csr_matrix((fresh.matrix.data, fresh_cols[fresh.matrix.indices] if
+                          fresh.matrix.nnz else fresh.matrix.indices, fresh.matrix.indptr),
+                         shape=(len(edited), len(vocab)))
+    new_rows, new_spell = _assemble(text, fresh.spell + len(prev.words),
+                                    [ordered[i] for i in edited.tolist()], labels, weights)
+    n_text = len(vocab)
+    ent_col = {e: i for i, e in enumerate(labels.ent_keys)}
+    tag_col = {t: i for i, t in enumerate(labels.tag_keys)}
+    # Old label columns move to their new places; one that is gone maps below zero (only
+    # rows that changed can have carried it, and a negative column left means rank cold).
+    maps, width = [text_map], n_text
+    for on, keys, col in ((weights.entities > 0, prev.ent_keys, ent_col),
+                          (weights.tags > 0, prev.tag_keys, tag_col)):
+        if on:
+            maps.append(np.array([width + col[e] if e in col else -1 - width for e in keys],
+                                 dtype=np.int64))
+            width += len(col)
+    colmap = np.concatenate(maps)
+    features, spell = _splice(prev, colmap, new_rows, new_spell, changed, src, width)
+    if features is None:
+        return None
+    # Candidates: each changed brief against all; other rows merge in the new scores.
+    kept_rows = np.flatnonzero(~changed)
+    same_set = n == old_n and bool((src == np.arange(n)).all())
+    if same_set:
+        cand, base = prev.cand.copy(), prev.base.copy()
+    else:
+        cand = np.full((n, m), -1, dtype=np.int32)
+        base = np.full((n, m), -2.0, dtype=np.float32)
+        cand[kept_rows] = new_of_old[prev.cand[src[kept_rows]]]
+        base[kept_rows] = prev.base[src[kept_rows]]
+    lost = np.zeros(n, dtype=bool)  # a candidate is gone: the row is redone in full
+    if not same_set:
+        lost[kept_rows] = (cand[kept_rows] < 0).any(axis=1)
+    full = set(edited.tolist()) | set(np.flatnonzero(lost).tolist())
+    touched = np.zeros(n, dtype=bool)  # rows whose lists may have changed
+    if len(edited):
+        sims = np.ascontiguousarray((features @ features[edited].T.tocsr()).toarray())
+        sims[edited, np.arange(len(edited))] = -1.0
+        is_e = np.zeros(n, dtype=bool)
+        is_e[edited] = True
+        floor = _keys(base[:, -1], cand[:, -1])  # every row outside a list scores below it
+        enter = (_keys(sims, np.broadcast_to(edited, sims.shape)) > floor[:, None]).any(axis=1)
+        holds = (is_e[np.maximum(cand, 0)] & (cand >= 0)).any(axis=1)
+        rows_ok = np.flatnonzero((enter | holds) & ~changed & ~lost)
+        touched[rows_ok] = True
+        oc, ob = cand[rows_ok], base[rows_ok].copy()
+        col_of = np.full(n, -1, dtype=np.int64)
+        col_of[edited] = np.arange(len(edited))
+        in_e = col_of[oc] >= 0
+        ob[in_e] = sims[rows_ok[:, None].repeat(m, 1)[in_e], col_of[oc[in_e]]]
+        extra_k = _keys(sims[rows_ok], np.broadcast_to(edited, (len(rows_ok), len(edited))))
+        dup = (oc[:, :, None] == edited[None, None, :]).any(axis=1)
+        extra_k[dup] = _NO_KEY
+        pool = np.concatenate([_keys(ob, oc), extra_k], axis=1)
+        best = -np.sort(-pool, axis=1)[:, :m]
+        sure = best[:, -1] >= floor[rows_ok]
+        c2, b2 = _unkey(best)
+        cand[rows_ok[sure]], base[rows_ok[sure]] = c2[sure], b2[sure]
+        full.update(rows_ok[~sure].tolist())
+    redo = np.array(sorted(full), dtype=np.int64)
+    if len(redo) > 4 * limit:
+        return None
+    if len(redo):
+        cand[redo], base[redo] = _row_candidates(features, redo, m)
+    same = np.ones(n, dtype=bool)
+    same[redo] = False
+    same[changed] = False
+    look = np.flatnonzero(touched & same)
+    same[look] = ((cand[look] == new_of_old[prev.cand[src[look]]]).all(axis=1)
+                  & (base[look] == prev.base[src[look]]).all(axis=1))
+    moved_rows = np.flatnonzero(~same)  # rows whose candidates or their scores changed
+    ncols = np.zeros((n, m), dtype=np.int32)
+    nvals = np.zeros((n, m), dtype=np.float32)
+    stay = np.flatnonzero(same)
+    ncols[stay] = new_of_old[prev.ncols[src[stay]]]
+    nvals[stay] = prev.nvals[src[stay]]
+    ncols[moved_rows], nvals[moved_rows] = _neighbours(cand[moved_rows], base[moved_rows])
+    graph = weights.graph > 0 and n >= _GRAPH_MIN_DOCS
+    near = np.zeros((n, m), dtype=np.float32)
+    near[stay] = prev.near[src[stay]]
+    touched = np.zeros(n, dtype=bool)
+    touched[moved_rows] = True
+    touched |= changed
+    dirty_pair = touched[np.maximum(cand, 0)] & (cand >= 0)
+    dirty_pair[moved_rows] = True
+    if graph:
+        low, pos = np.nonzero(dirty_pair)
+        near[low, pos] = _pair_near(ncols, nvals, low.astype(np.int64),
+                                    cand[low, pos].astype(np.int64))
+    dirty = np.flatnonzero(dirty_pair.any(axis=1) | touched)
+    # Final links: kept rows as they were, dirty rows rescored.
+    top = np.full((n, k), -1, dtype=np.int32)
+    score = np.zeros((n, k), dtype=np.float64)
+    clean = np.ones(n, dtype=bool)
+    clean[dirty] = False
+    clean_rows = np.flatnonzero(clean)
+    old_top = prev.top[src[clean_rows]]
+    top[clean_rows] = np.where(old_top >= 0, new_of_old[np.maximum(old_top, 0)], -1)
+    score[clean_rows] = prev.score[src[clean_rows]]
+    days = np.array([d.date.toordinal() for d in ordered], dtype=np.int64)
+    if len(dirty):
+        top[dirty], score[dirty] = _final(dirty, cand, base, near, days, k, half_life, weights,
+                                          graph)
+    # Reasons: clean rows keep theirs; a dirty row's link keeps its reasons when neither
+    # brief changed and the link was there before.
+    old_off = np.concatenate(([0], np.cumsum(prev.why_count.ravel())))
+    old_flat = prev.why
+    ctx = _Reasons(ordered, labels, features, spell, words, n_text)
+    why_count = np.zeros((n, k), dtype=np.int32)
+    why_count[clean_rows] = prev.why_count[src[clean_rows]]
+    out_changed: set[str] = set(removed)
+    dirty_set = set(dirty.tolist())
+    tops = top.tolist()
+    src_list, row_off = src.tolist(), old_off[::k].tolist()
+    kept: dict[int, dict[int, tuple[str, ...]]] = {}  # dirty row -> earlier links' reasons
+    need_i: list[int] = []
+    need_j: list[int] = []
+    for i in sorted(dirty_set):
+        o = src_list[i]
+        before: dict[int, tuple[str, ...]] = {}
+        if o >= 0:
+            for p, j in enumerate(prev.top[o].tolist()):
+                if j >= 0 and new_of_old[j] >= 0:
+                    before[int(new_of_old[j])] = tuple(
+                        old_flat[old_off[o * k + p]:old_off[o * k + p + 1]])
+        kept[i] = before
+        for j in tops[i]:
+            if j >= 0 and (changed[i] or changed[j] or j not in before):
+                need_i.append(i)
+                need_j.append(j)
+    fresh_why = dict(zip(zip(need_i, need_j, strict=True), ctx.many(need_i, need_j),
+                         strict=True))
+    rows_why: dict[int, list[str]] = {}
+    for i in sorted(dirty_set):
+        o = src_list[i]
+        before = kept[i]
+        flat: list[str] = []
+        links = []
+        for p, j in enumerate(tops[i]):
+            if j < 0:
+                continue
+            r = fresh_why[i, j] if (i, j) in fresh_why else before[j]
+            links.append((j, r))
+            why_count[i, p] = len(r)
+            flat.extend(r)
+        rows_why[i] = flat
+        if o < 0 or list(before.items()) != links or \
+                score[i].tolist() != prev.score[o].tolist():
+            out_changed.add(ids[i])
+    # The new flat list of reasons: runs of clean rows copied from the old one in one slice
+    # each (a run of clean rows is one run of old rows when they follow each other there).
+    why: list[str] = []
+    run = -1  # first row of the current clean run
+    for i in range(n + 1):
+        clean_row = i < n and i not in dirty_set
+        if clean_row and run >= 0 and src_list[i] == src_list[i - 1] + 1:
+            continue
+        if run >= 0:
+            why += old_flat[row_off[src_list[run]]:row_off[src_list[i - 1] + 1]]
+            run = -1
+        if clean_row:
+            run = i
+        elif i < n:
+            why += rows_why[i]
+    ranked = _ranked(ids, top, score, why_count, why)
+    state = RankState(
+        params=prev.params, ids=ids, prints=prints, vocab=list(vocab), words=words,
+        centibels=centibels, ent_keys=labels.ent_keys,
+        ent_df=np.array([labels.ent_df[e] for e in labels.ent_keys], dtype=np.int64),
+        ent_names=[labels.ent_names[e] for e in labels.ent_keys], tag_keys=labels.tag_keys,
+        tag_df=np.array([labels.tag_df[t] for t in labels.tag_keys], dtype=np.int64),
+        indptr=features.indptr.astype(np.int64), indices=features.indices.astype(np.int32),
+        data=features.data.astype(np.float32), spell=spell.astype(np.int32), cand=cand,
+        base=base, ncols=ncols, nvals=nvals, near=near, top=top, score=score,
+        why_count=why_count, why=why)
+    return RankResult(ranked=ranked, state=state, changed=frozenset(out_changed),
+                      incremental=True)
+
+
+def _splice(prev: RankState, colmap: I64, new_rows: sp.csr_matrix, new_spell: I32,
+            changed: npt.NDArray[np.bool_], src: I64, width: int,
+            ) -> tuple[sp.csr_matrix | None, I32]:
+    """The feature rows after an update: the old rows with their columns renumbered, the
+    changed ones replaced; None if an unchanged row names a column that is gone."""
+    n, old_n = len(src), len(prev.indptr) - 1
+    identity = len(colmap) == 0 or (colmap[0] == 0 and colmap[-1] == len(colmap) - 1
+                                    and bool((np.diff(colmap) == 1).all()))
+    old_idx = prev.indices if identity else colmap[prev.indices].astype(np.int32)
+    if n == old_n and bool((src == np.arange(n)).all()):
+        # Same briefs: copy the old cells around the changed rows (one pass per array).
+        cut = prev.indptr
+        pieces: list[tuple[npt.NDArray[Any], ...]] = []
+        at = 0
+        for r, e in enumerate(np.flatnonzero(changed).tolist()):
+            lo, hi = int(new_rows.indptr[r]), int(new_rows.indptr[r + 1])
+            pieces.append((old_idx[at:cut[e]], prev.data[at:cut[e]], prev.spell[at:cut[e]]))
+            pieces.append((new_rows.indices[lo:hi].astype(np.int32), new_rows.data[lo:hi],
+                           new_spell[lo:hi]))
+            at = int(cut[e + 1])
+        pieces.append((old_idx[at:], prev.data[at:], prev.spell[at:]))
+        indices = np.concatenate([p[0] for p in pieces])
+        data = np.concatenate([p[1] for p in pieces])
+        spell = np.concatenate([p[2] for p in pieces])
+        counts = np.diff(prev.indptr)
+        counts[changed] = np.diff(new_rows.indptr)
+        out_ptr = np.concatenate(([0], np.cumsum(counts)))
+    else:
+        pick = np.where(changed, old_n + np.cumsum(changed) - 1, src)
+        indptr = np.concatenate([prev.indptr, prev.indptr[-1] + new_rows.indptr[1:]])
+        all_idx = np.concatenate([old_idx, new_rows.indices.astype(np.int32)])
+        all_data = np.concatenate([prev.data, new_rows.data])
+        all_spell = np.concatenate([prev.spell, new_spell])
+        counts = np.diff(indptr)[pick]
+        out_ptr = np.concatenate(([0], np.cumsum(counts)))
+        take = np.repeat(indptr[pick] - out_ptr[:-1], counts) + np.arange(out_ptr[-1])
+        indices, data, spell = all_idx[take], all_data[take], all_spell[take]
+    if len(indices) and int(indices.min()) < 0:
+        return None, spell
+    features = sp.csr_matrix((data, indices, out_ptr.astype(np.int64)), shape=(n, max(width, 1)))
+    features.has_sorted_indices = True
+    return features, spell
+
+
+def _ranked(ids: Sequence[str], top: I32, score: F64, counts: I32,
+            flat: Sequence[str]) -> dict[str, tuple[Related, ...]]:
+    """The links as `Related` records, from the link arrays and the flat list of reasons."""
+    valid = top.ravel() >= 0  # a row's empty slots come last
+    ends = np.cumsum(counts.ravel())
+    starts = (ends - counts.ravel())[valid].tolist()
+    shared = [tuple(flat[a:b]) for a, b in zip(starts, ends[valid].tolist(), strict=True)]
+    names = [ids[j] for j in top.ravel()[valid].tolist()]
+    links = list(map(_related, names, score.ravel()[valid].tolist(), shared))
+    bounds = np.concatenate(([0], np.cumsum(valid.reshape(top.shape).sum(axis=1)))).tolist()
+    return dict(zip(ids, [tuple(links[a:b]) for a, b in itertools.pairwise(bounds)],
+                    strict=True))
+
+
+# `Related(...)` costs 1.2 us (a frozen dataclass sets each field through object.__setattr__);
+# writing the three slots directly costs a quarter of that, and 50,000 links are made per
+# ranking. The result is the same object (tests compare it with the constructor's).
+_SET_ID, _SET_SCORE, _SET_SHARED = (getattr(Related, f).__set__ for f in ("id", "score", "shared"))
+
+
+def _related(id_: str, score: float, shared: tuple[str, ...]) -> Related:
+    out = object.__new__(Related)
+    _SET_ID(out, id_)
+    _SET_SCORE(out, score)
+    _SET_SHARED(out, shared)
+    return out
+
+
+def _keys(values: F32, index: npt.NDArray[np.integer]) -> I64:
+    """One int64 per (score, index), larger for a higher score and, on a tie, a lower index:
+    all keys differ, so "the m best" is one set whatever the order of computation."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.int32).astype(np.int64)
+    ordered = np.where(bits >= 0, bits, -(bits & 0x7FFFFFFF))
+    keys: I64 = ordered * (1 << 32) + ((1 << 32) - 1 - index.astype(np.int64))
+    return keys
+
+
+def _neighbours(cand: I32, base: F32) -> tuple[I32, F32]:
+    """Each row's candidates by index and their weights, scaled to unit length: the vector
+    whose cosine with another row's says how many close neighbours two briefs share."""
+    order = np.argsort(cand, axis=1, kind="stable")
+    ncols = np.take_along_axis(cand, order, axis=1)
+    w = np.maximum(np.take_along_axis(base, order, axis=1), 0.0).astype(np.float64)
+    w[ncols < 0] = 0.0
+    norms = np.array([math.sqrt(math.fsum(row)) or 1.0 for row in (w * w).tolist()])
+    nvals: F32 = (w / norms[:, None]).astype(np.float32)
+    return ncols.astype(np.int32), nvals
+
+
+def _pair_near(ncols: I32, nvals: F32, low: I64, high: I64) -> F32:
+    """Cosine of the neighbour vectors of each pair (low[p], high[p])."""
+    n = ncols.shape[0]
+    valid = ncols >= 0
+    counts = valid.sum(axis=1)
+    indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    vec = sp.csr_matrix((nvals[valid], ncols[valid].astype(np.int64), indptr), shape=(n, n))
+    vec.has_sorted_indices = True
+    out = np.empty(len(low), dtype=np.float32)
+    step = _PAIR_BLOCK // 4  # rows of m cells each side: bounds the gathered rows' memory
+    for lo in range(0, len(low), step):
+        hi = lo + step
+        both = vec[low[lo:hi]].multiply(vec[high[lo:hi]])
+        out[lo:hi] = np.asarray(both.sum(axis=1), dtype=np.float32).ravel()
+    return out
+
+
+def _final(rows: I64, cand: I32, base: F32, near: F32, days: I64, k: int, half_life: float,
+           weights: RelatedWeights, graph: bool) -> tuple[I32, F64]:
+    """Final scores of the given rows' candidates and their k best (-1 where fewer)."""
+    c, b = cand[rows], base[rows].astype(np.float64)
+    score = b
+    if graph:
+        # Local scaling: a candidate close to everything (its own scale-th neighbour is
+        # close) counts for less; BBC dev p@5 +0.003 over the plain shared-neighbour cosine.
+        sigma = np.maximum(base[:, _SCALE_AT].astype(np.float64), 0.01)
+        ratio = np.sqrt(sigma[rows][:, None] / sigma[np.maximum(c, 0)])
+        mixed = np.minimum(near[rows].astype(np.float64) * ratio, 1.0)
+        score = (1.0 - weights.graph) * b + weights.graph * mixed
+    if half_life > 0 and weights.time > 0:
+        gap = np.abs(days[rows][:, None] - days[np.maximum(c, 0)])
+        uniq, inverse = np.unique(gap, return_inverse=True)
+        # Python's scalar power: the same value whatever the array's size or alignment.
+        table = np.array([2.0 ** (-float(d) / half_life) for d in uniq.tolist()])
+        score = score * ((1.0 - weights.time) + weights.time * table[inverse.reshape(gap.shape)])
+    rounded: F64 = np.where((b > 0) & (c >= 0), np.round(score, 4), -1.0)
+    order = np.lexsort((c, -rounded), axis=1)[:, :k]
+    top = np.take_along_axis(c, order, axis=1).astype(np.int32)
+    best = np.take_along_axis(rounded, order, axis=1)
+    top[best <= 0] = -1
+    best[best <= 0] = 0.0
+    if top.shape[1] < k:
+        pad = k - top.shape[1]
+        top = np.pad(top, ((0, 0), (0, pad)), constant_values=-1)
+        best = np.pad(best, ((0, 0), (0, pad)))
+    return top, best
+
+
+class _Reasons:
+    """Why two briefs are related: shared entity names (rarest first), then shared tags,
+    else the words that weigh most in both (as the first brief spells them)."""
+
+    def __init__(self, docs: Sequence[RelDoc], labels: _Labels, features: sp.csr_matrix,
+                 spell: I32, words: Sequence[str], n_text: int) -> None:
+        self.docs, self.labels, self.features = docs, labels, features
+        self.spell, self.words, self.n_text = spell, words, n_text
+        self._cache: dict[int, tuple[list[tuple[str, str]], list[str], bool]] = {}
+
+    def _of(self, i: int) -> tuple[list[tuple[str, str]], list[str], bool]:
+        found = self._cache.get(i)
+        if found is None:
+            d, lab = self.docs[i], self.labels
+            ents = [(e, lab.ent_names.get(e, e)) for e in sorted(
+                set(d.entities), key=lambda e: (-math.log1p(_LABEL_SCALE / lab.ent_df[e]), e))]
+            tags = sorted(set(d.tags), key=lambda t: (-math.log1p(_LABEL_SCALE / lab.tag_df[t]), t))
+            repeats = len({name for _, name in ents} | set(tags)) < len(ents) + len(tags)
+            found = self._cache[i] = (ents, tags, repeats)
+        return found
+
+    def many(self, left: Sequence[int], right: Sequence[int]) -> list[tuple[str, ...]]:
+        """The reasons of each link (left[p], right[p])."""
+        out: list[tuple[str, ...]] = []
+        wordy: list[int] = []
+        for p, (i, j) in enumerate(zip(left, right, strict=True)):
+            ents, tags, repeats = self._of(i)
+            other = self.docs[j]
+            shared = [name for e, name in ents if e in other.entities]
+            shared += [t for t in tags if t in other.tags]
+            if repeats:
+                shared = list(dict.fromkeys(shared))
+            if not shared:
+                wordy.append(p)
+            out.append(tuple(shared[:_MAX_REASONS]))
+        if wordy:
+            words = self._shared_terms(np.array([left[p] for p in wordy], dtype=np.int64),
+                                       np.array([right[p] for p in wordy], dtype=np.int64))
+            for p, found in zip(wordy, words, strict=True):
+                out[p] = found
+        return out
+
+    def _shared_terms(self, left: I64, right: I64, limit: int = 3) -> list[tuple[str, ...]]:
+        """Per pair, the words weighing most in both briefs' text (as the first spells them),
+        for all pairs at once: each pair's rows multiplied cell by cell."""
+        mat = self.features
+        width = mat.shape[1]
+        out: list[tuple[str, ...]] = []
+        step = _PAIR_BLOCK // 8  # rows of up to _MAX_TERMS cells each side, gathered
+        for lo in range(0, len(left), step):
+            a, b = left[lo:lo + step], right[lo:lo + step]
+            mine = mat[a]
+            both = sp.csr_matrix(mine.multiply(mat[b]))
+            both.sum_duplicates()
+            keep = both.indices < self.n_text  # words only, not labels
+            pair = np.repeat(np.arange(len(a)), np.diff(both.indptr))[keep]
+            cols, vals = both.indices[keep], both.data[keep]
+            # Exact order (no rounding of a combined key): weight down, then the lower column.
+            order = np.lexsort((cols, -vals, pair))
+            first = np.searchsorted(pair[order], pair[order], side="left")
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order)) - first
+            take = rank < limit
+            pair, cols, rank = pair[take], cols[take], rank[take]
+            # The first brief's spelling of each shared term: its cell in that brief's row.
+            mine_rows = np.repeat(np.arange(len(a), dtype=np.int64), np.diff(mine.indptr))
+            where = np.searchsorted(mine_rows * width + mine.indices, pair * width + cols)
+            cell = mat.indptr[a[pair]] + (where - mine.indptr[pair])
+            word = self.spell[cell]
+            order = np.lexsort((rank, pair))
+            names = [self.words[w] for w in word[order].tolist()]
+            bounds = np.concatenate(([0], np.cumsum(np.bincount(pair, minlength=len(a)))))
+            out += [tuple(names[x:y]) for x, y in itertools.pairwise(bounds.tolist())]
+        return out
+
+
+def _text_matrix(docs: Sequence[RelDoc], title_boost: float,
+                 known: Mapping[str, int] | None = None) -> _Text:
     """BM25-saturated, background-weighted, L2-normalised term vectors of each brief's text.
 
-    Every number here comes from the brief itself and a fixed table (word frequencies in
-    general English), never from the other briefs: one brief's edit changes its own vector only.
+    Every number in a row comes from the brief itself and a fixed table (word frequencies in
+    general English), never from the other briefs, and the columns are the terms in sorted
+    order: a brief's row is the same alone as in any corpus, value for value, so the
+    incremental ranking can re-weigh one brief and keep the others' rows.
     """
-    counts, rarity, surface = _count_terms(docs, title_boost)
-    length = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
-    rel_len = np.repeat(length / _REFERENCE_LENGTH, np.diff(counts.indptr))
-    data = counts.data.astype(np.float64)
-    # The term's weight is the mean rarity of the spellings the brief uses for it.
-    weight = rarity.data.astype(np.float64) / data
-    data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
-    counts.data = (data * weight).astype(np.float32)
-    counts.eliminate_zeros()
-    return _Text(matrix=_normalise(_keep_strongest(counts, _MAX_TERMS)), surface=surface)
-
-
-def _count_terms(docs: Sequence[RelDoc], boost: float,
-                 ) -> tuple[sp.csr_matrix, sp.csr_matrix, tuple[str, ...]]:
-    """Weighted term counts per brief, the same counts times each word's background rarity,
-    and a display word per term, tokenised in bulk."""
-    # Splitting words in Python costs about a microsecond each; hashing them with numpy
-    # costs a few nanoseconds, which is what keeps 10,000 briefs under budget.
-    parts = [(part, w) for d in docs for part, w in ((d.title, boost), (d.summary, 1.0),
-                                                      (d.body, 1.0))]  # part p is brief p // 3
+    n = len(docs)
+    parts = [(part, title) for d in docs for part, title in ((d.title, 1), (d.summary, 0),
+                                                             (d.body, 0))]  # part p: p // 3
     encoded = [_fold(text).encode("utf-8").translate(_BYTE_CLASSES) + b" " for text, _ in parts]
-    weights = np.array([w for _, w in parts], dtype=np.float32)
     del parts
     sizes = [len(e) for e in encoded]
     chunks = _chunks(sizes)
     buffers = [b"".join(encoded[lo:hi]) for lo, hi in chunks]
     del encoded
-    # Per word: hash (8 bytes), start, length and part (4 bytes each). Everything else is
-    # made and dropped chunk by chunk: at 10,000 briefs there are six million words.
+    # Splitting words in Python costs about a microsecond each; hashing them with numpy
+    # costs a few nanoseconds, which is what keeps 10,000 briefs under budget.
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL: two cores
         hashed = list(pool.map(_hash_words, [np.frombuffer(b, dtype=np.uint8) for b in buffers]))
     hashes, owners, starts, lengths = [], [], [], []
@@ -204,31 +851,96 @@ def _count_terms(docs: Sequence[RelDoc], boost: float,
     all_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
     del hashes
     word_id, n_words = _dense_ids(all_hash)
-    del all_hash
     seen_at = np.zeros(n_words, dtype=np.int64)
     seen_at[word_id] = np.arange(len(word_id))  # any occurrence will do to spell the word
+    word_hash = all_hash[seen_at]
+    del all_hash
     text = b"".join(buffers)
     del buffers
     at = np.concatenate(starts)[seen_at].tolist() if starts else []
-    del starts
     size = np.concatenate(lengths)[seen_at].tolist() if lengths else []
-    del lengths, seen_at
-    words = [text[s:s + n].decode("utf-8", "replace") for s, n in zip(at, size, strict=True)]
+    del starts, lengths, seen_at
+    words = [text[s:s + k].decode("utf-8", "replace") for s, k in zip(at, size, strict=True)]
     del text
-    term_of, surface = _terms(words, np.bincount(word_id, minlength=n_words))
+    term_of, vocab = _terms(words)
+    n_terms = len(vocab)
+    part = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int32)
+    del owners
     term = term_of[word_id]
     keep = term >= 0
-    part = np.concatenate(owners)[keep] if owners else np.zeros(0, dtype=np.int32)
-    del owners
-    rare = _rarity(words)[word_id[keep]]
-    del word_id
-    shape = (len(docs), len(surface))
-    cells = (part // 3, term[keep])
-    counts = sp.csr_matrix((weights[part], cells), shape=shape, dtype=np.float32)
-    counts.sum_duplicates()
-    rarity = sp.csr_matrix((weights[part] * rare, cells), shape=shape, dtype=np.float32)
-    rarity.sum_duplicates()  # same cells as counts, in the same order
-    return counts, rarity, surface
+    word_id, term, part = word_id[keep], term[keep], part[keep]
+    del keep
+    doc = part // 3
+    title = part % 3 == 0
+    del part
+    cb = _centibels(words, known)
+    # Integer sums (count in the high half, centibels in the low) are exact in any order;
+    # title and other words are summed apart and weighed after.
+    packed = cb[word_id]
+    packed += np.int64(1) << np.int64(32)
+    term *= 2
+    term += title
+    sums = sp.csr_matrix((packed, (doc, term)), shape=(n, 2 * max(n_terms, 1)), dtype=np.int64)
+    del packed, term
+    sums.sum_duplicates()
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(sums.indptr))
+    factor = np.where(sums.indices & 1, title_boost, 1.0)
+    cells = (rows, sums.indices >> 1)
+    shape = (n, n_terms)
+    count = sp.csr_matrix(((sums.data >> 32) * factor, cells), shape=shape, dtype=np.float64)
+    count.sum_duplicates()  # two values per cell at most: their sum has no order
+    rarity = sp.csr_matrix(((sums.data & 0xFFFFFFFF) * factor, cells), shape=shape,
+                           dtype=np.float64)
+    rarity.sum_duplicates()  # same cells as count, in the same order
+    length = (title_boost * np.bincount(doc[title], minlength=n)
+              + np.bincount(doc[~title], minlength=n))
+    rel_len = np.repeat(length / _REFERENCE_LENGTH, np.diff(count.indptr))
+    data = count.data
+    # The term's weight is the mean rarity of the spellings the brief uses for it.
+    weight = rarity.data / data * (math.log(10.0) / 100.0)
+    data = data * (_BM25_K1 + 1) / (data + _BM25_K1 * (1 - _BM25_B + _BM25_B * rel_len))
+    matrix = sp.csr_matrix(((data * weight).astype(np.float32), count.indices, count.indptr),
+                           shape=shape)
+    del sums, rows, factor, cells, count, rarity, rel_len, data, weight, title
+    matrix.eliminate_zeros()
+    matrix = _normalise(_keep_strongest(matrix, _MAX_TERMS))
+    spell = _spellings(matrix, doc, word_id, term_of, word_hash, n_terms)
+    return _Text(matrix=matrix, vocab=vocab, spell=spell, words=tuple(words),
+                 centibels=cb)
+
+
+def _spellings(matrix: sp.csr_matrix, doc: I32, word_id: I32, term_of: I32, word_hash: U64,
+               n_terms: int) -> I32:
+    """Per stored cell, the word a brief uses most for that term (ties: the lower hash), so
+    the shown word depends on the brief alone."""
+    n = matrix.shape[0]
+    per = sp.csr_matrix((np.ones(len(word_id), dtype=np.int32), (doc, word_id)),
+                        shape=(n, len(term_of)))
+    per.sum_duplicates()
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(per.indptr))
+    cols = per.indices
+    group = rows * max(n_terms, 1) + term_of[cols]
+    order = np.lexsort((word_hash[cols], -per.data, group))
+    group, cols = group[order], cols[order]
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    group, best = group[first], cols[first]
+    cell_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
+    where = np.searchsorted(group, cell_rows * max(n_terms, 1) + matrix.indices)
+    spell: I32 = best[where].astype(np.int32)
+    return spell
+
+
+def _centibels(words: Sequence[str], known: Mapping[str, int] | None) -> I64:
+    """Each word's background rarity in centibels (see `_rarity`), from ``known`` where it
+    has the word (an earlier ranking's words), else from the table."""
+    unseen = round(-math.log10(_UNSEEN) * 100.0)
+    if known is not None:
+        found = [known.get(w, -1) for w in words]
+        if min(found, default=0) >= 0:
+            return np.array(found, dtype=np.int64)
+    table = _background()
+    return np.array([min(table.get(w, unseen), unseen) for w in words], dtype=np.int64)
 
 
 def _rarity(words: Sequence[str]) -> F32:
@@ -271,8 +983,8 @@ def _dense_ids(hashes: U64) -> tuple[I32, int]:
     """Number distinct hashes 0..n-1 through a direct-mapped table (sorting is much slower)."""
     bits = min(_TABLE_BITS, max(10, (4 * len(hashes)).bit_length()))
     bucket = (hashes >> np.uint64(64 - bits)).astype(np.int32)
-    low = hashes.astype(np.uint32)  # with the bucket, 52 bits tell words apart
-    table = np.zeros(1 << bits, dtype=np.uint32)  # small enough to stay in cache
+    low = hashes  # the whole hash, so a word's number never depends on the other words
+    table = np.zeros(1 << bits, dtype=np.uint64)  # small enough to stay in cache
     table[bucket] = low  # one word wins each bucket ...
     lost = table[bucket] != low  # ... and the few others are numbered separately below
     used = np.zeros(1 << bits, dtype=np.int32)
@@ -329,25 +1041,21 @@ def _hash_words(buf: U8) -> tuple[U64, I64, I64]:
     return hashed, starts, lengths
 
 
-def _terms(words: Sequence[str], freq: I64) -> tuple[I32, tuple[str, ...]]:
-    """Term id per distinct word (-1: no topic) and each term's most frequent spelling."""
-    vocab: dict[str, int] = {}
-    best: list[tuple[int, str]] = []
-    term_of = np.full(len(words), -1, dtype=np.int32)
-    for i, word in enumerate(words):
-        if word in STOPWORDS or word.isdigit():
-            continue
-        stem = _stem(word)
-        if len(stem) < 2 or stem in STOPWORDS:
-            continue
-        term = vocab.setdefault(stem, len(vocab))
-        key = (-int(freq[i]), word)
-        if term == len(best):
-            best.append(key)
-        elif key < best[term]:
-            best[term] = key
-        term_of[i] = term
-    return term_of, tuple(w for _, w in best)
+def _terms(words: Sequence[str]) -> tuple[I32, tuple[str, ...]]:
+    """Term id per distinct word (-1: no topic) and the terms (stems), sorted: column order
+    is then the same in every corpus, and so is the order in which products sum."""
+    stems: list[str | None] = []
+    for word in words:
+        stem = None
+        if word not in STOPWORDS and not word.isdigit():
+            stem = _stem(word)
+            if len(stem) < 2 or stem in STOPWORDS:
+                stem = None
+        stems.append(stem)
+    vocab = tuple(sorted({s for s in stems if s is not None}))
+    column = {s: i for i, s in enumerate(vocab)}
+    term_of = np.array([-1 if s is None else column[s] for s in stems], dtype=np.int32)
+    return term_of, vocab
 
 
 def _keep_strongest(mat: sp.csr_matrix, limit: int) -> sp.csr_matrix:
@@ -364,41 +1072,25 @@ def _keep_strongest(mat: sp.csr_matrix, limit: int) -> sp.csr_matrix:
 
 def _normalise(mat: sp.csr_matrix) -> sp.csr_matrix:
     """Rows scaled to unit length (empty rows stay empty)."""
-    norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1), dtype=np.float64).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ mat)
+    # math.fsum is exactly rounded, so a row's length never depends on summation order.
+    squares = (mat.data.astype(np.float64) ** 2).tolist()
+    bounds = mat.indptr.tolist()
+    norms = np.array([math.sqrt(math.fsum(squares[lo:hi])) or 1.0
+                      for lo, hi in itertools.pairwise(bounds)])
+    scale = np.repeat((1.0 / norms).astype(np.float32), np.diff(mat.indptr))
+    out = sp.csr_matrix((mat.data * scale, mat.indices.copy(), mat.indptr.copy()),
+                        shape=mat.shape)
+    out.has_sorted_indices = True
+    return out
 
 
-def _label_matrix(labels: Sequence[tuple[str, ...]]) -> tuple[sp.csr_matrix, dict[str, float]]:
-    """IDF-weighted, normalised indicator vectors of entities or tags, and each label's IDF."""
-    sets = [sorted(set(ls)) for ls in labels]
-    df = Counter(label for ls in sets for label in ls)
-    keys = {label: i for i, label in enumerate(sorted(df))}
-    n = len(sets)
-    # Rarity weight: a label only one brief has cannot link, so it simply never matches.
-    idf = {label: float(np.log((n + 1) / count)) for label, count in df.items()}
-    rows = np.repeat(np.arange(n), [len(ls) for ls in sets])
-    cols = [keys[label] for ls in sets for label in ls]
-    vals = [idf[label] for ls in sets for label in ls]
-    mat = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, np.array(cols, dtype=np.int32))),
-                        shape=(n, len(keys)))
-    return _normalise(mat), idf
-
-
-def _combine(parts: Sequence[tuple[sp.csr_matrix, float]]) -> sp.csr_matrix:
-    """Side-by-side blocks scaled so one product gives the weighted mean of the cosines."""
-    total = sum(w for _, w in parts if w > 0) or 1.0
-    blocks = [m * np.float32(np.sqrt(w / total)) for m, w in parts if w > 0 and m.shape[1]]
-    if not blocks:
-        return sp.csr_matrix((parts[0][0].shape[0], 1), dtype=np.float32)
-    return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+_NO_KEY = -(1 << 62) - (1 << 32)  # below every real key; safe to negate
 
 
 def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
     """Each row's m best other rows by direct similarity, sorted by score then index."""
     n = features.shape[0]
-    cand = np.full((n, m), -1, dtype=np.int32)
-    best = np.full((n, m), -2.0, dtype=np.float32)  # below any real score, so padding loses
+    keys = np.full((n, m), _NO_KEY, dtype=np.int64)
     blocks = [(lo, min(lo + _BLOCK_ROWS, n)) for lo in range(0, n, _BLOCK_ROWS)]
     # The product is symmetric: each row block meets only itself and later rows and hands
     # the later rows their share, which halves the work. Two helper threads compute the next
@@ -409,18 +1101,61 @@ def _candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
             strip, sims = ahead.pop(0).result()
             if num + 2 < len(blocks):
                 ahead.append(pool.submit(_strip, features, *blocks[num + 2]))
-            pick = _best_columns(sims, m)
-            cand[lo:hi], best[lo:hi] = _merge(
-                cand[lo:hi], best[lo:hi], pick.astype(np.int32) + lo,
-                np.take_along_axis(sims, pick, axis=1), m)
-            if hi < n:
-                later = strip[hi - lo:]  # later rows against this block
-                pick = _best_columns(later, min(m, hi - lo))
-                cand[hi:], best[hi:] = _merge(
-                    cand[hi:], best[hi:], pick.astype(np.int32) + lo,
-                    np.take_along_axis(later, pick, axis=1), m)
-    order = np.lexsort((cand, -best), axis=1)  # score desc, then index (= id order)
-    return np.take_along_axis(cand, order, axis=1), np.take_along_axis(best, order, axis=1)
+            keys[lo:hi] = _merge(keys[lo:hi], _top_keys(sims, lo, m), m)
+            if hi < n:  # later rows against this block
+                keys[hi:] = _merge(keys[hi:], _top_keys(strip[hi - lo:], lo, min(m, hi - lo)), m)
+    return _unkey(-np.sort(-keys, axis=1))
+
+
+def _row_candidates(features: sp.csr_matrix, rows: I64, m: int) -> tuple[I32, F32]:
+    """`_candidates` for some rows only: each against every row (one sparse product)."""
+    sims = np.ascontiguousarray((features @ features[rows].T.tocsr()).toarray().T)
+    sims[np.arange(len(rows)), rows] = -1.0  # never the brief itself
+    keys = _top_keys(sims, 0, m)
+    return _unkey(-np.sort(-keys, axis=1))
+
+
+def _top_keys(vals: F32, first: int, m: int) -> I64:
+    """The keys (see `_keys`) of each row's m best columns, columns numbered from ``first``.
+
+    The m largest values are found on the floats (8 bytes a value less than keys); only
+    rows where a value equal to the m-th was left out, a tie at the cut, are decided by
+    their keys, so the lower index wins there as everywhere."""
+    cols = vals.shape[1]
+    if m >= cols:
+        return _keys(vals, np.broadcast_to(np.arange(first, first + cols), vals.shape))
+    pick = _best_columns(vals, m)
+    picked = np.take_along_axis(vals, pick, axis=1)
+    cut = picked.min(axis=1)
+    ties = np.count_nonzero(vals == cut[:, None], axis=1) > np.count_nonzero(
+        picked == cut[:, None], axis=1)
+    keys = _keys(picked, pick + first)
+    if ties.any():
+        keys[ties] = _pick(_keys(vals[ties], np.broadcast_to(
+            np.arange(first, first + cols), (int(ties.sum()), cols))), m)
+    return keys
+
+
+def _pick(keys: I64, m: int) -> I64:
+    """Each row's m largest keys (unordered)."""
+    return np.take_along_axis(keys, _best_columns(keys, m), axis=1)
+
+
+def _merge(a: I64, b: I64, m: int) -> I64:
+    """The m largest keys of two lists per row (unordered)."""
+    return _pick(np.concatenate([a, b], axis=1), m)
+
+
+def _unkey(keys: I64) -> tuple[I32, F32]:
+    """Index and score back from `_keys` (index -1 for an empty slot)."""
+    ordered = keys >> 32
+    index = ((1 << 32) - 1 - (keys & 0xFFFFFFFF)).astype(np.int64)
+    bits = np.where(ordered >= 0, ordered, (-ordered) | 0x80000000).astype(np.uint32)
+    vals: F32 = bits.view(np.float32).copy()
+    empty = keys <= _NO_KEY
+    index[empty] = -1
+    vals[empty] = -2.0
+    return index.astype(np.int32), vals
 
 
 def _pruned_candidates(features: sp.csr_matrix, m: int) -> tuple[I32, F32]:
@@ -522,128 +1257,37 @@ def _strip(features: sp.csr_matrix, lo: int, hi: int) -> tuple[F32, F32]:
     return sims, np.ascontiguousarray(sims.T)
 
 
-def _best_columns(sims: F32, m: int) -> I64:
-    """Column indices of each row's m largest values (unordered)."""
-    sims = np.ascontiguousarray(sims)  # flat indices below assume row-major order
-    rows, cols = sims.shape
+def _best_columns(keys: npt.NDArray[Any], m: int) -> I64:
+    """Column indices of each row's m largest values (unordered; ties at the cut: any)."""
+    keys = np.ascontiguousarray(keys)  # flat indices below assume row-major order
+    rows, cols = keys.shape
     if m >= cols:
-        return np.broadcast_to(np.arange(cols), sims.shape).copy()
+        return np.broadcast_to(np.arange(cols), keys.shape).copy()
     if cols < 16 * m:
-        return np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        return np.argpartition(-keys, m - 1, axis=1)[:, :m]
     # A full partition of every row dominates the run time, so guess each row's cut from
     # every step-th column, set low enough that about 2m values pass, and partition only
     # those; rows where fewer than m pass (rare) get the full partition.
     step = cols // (8 * m)
-    sample = np.ascontiguousarray(sims[:, ::step])
+    sample = np.ascontiguousarray(keys[:, ::step])
     rank = 2 * (m // step) + 1
     cut = -np.partition(-sample, rank, axis=1)[:, rank]
-    passed = sims > cut[:, None]
+    passed = keys > cut[:, None]
     count = np.count_nonzero(passed, axis=1)
     out = np.empty((rows, m), dtype=np.int64)
     short = count < m
     if short.any():
-        out[short] = np.argpartition(-sims[short], m - 1, axis=1)[:, :m]
+        out[short] = np.argpartition(-keys[short], m - 1, axis=1)[:, :m]
     passed[short] = False
     flat = np.flatnonzero(passed)
     r, c = np.divmod(flat, cols)
-    # Row-major order already groups rows; sort each row's survivors by value, best first.
-    order = np.argsort(r * 4.0 + (1.0 - sims.reshape(-1)[flat]), kind="stable")
+    # Row-major order already groups rows; sort each row's survivors, best first.
+    order = np.lexsort((-keys.reshape(-1)[flat], r))
     c = c[order]
     first = np.concatenate(([0], np.cumsum(count[~short])))[:-1]
     keep = np.arange(len(c)) - np.repeat(first, count[~short]) < m
     out[~short] = c[keep].reshape(-1, m)
     return out
-
-
-def _merge(cand: I32, vals: F32, new_cand: I32, new_vals: F32, m: int) -> tuple[I32, F32]:
-    """The m largest of two candidate lists per row (unordered)."""
-    both = np.concatenate([vals, new_vals], axis=1)
-    keep = _best_columns(both, m)
-    return (np.take_along_axis(np.concatenate([cand, new_cand], axis=1), keep, axis=1),
-            np.take_along_axis(both, keep, axis=1))
-
-
-def _diffusion_embedding(cand: I32, base: F32, n: int) -> F32:
-    """Unit vectors whose dot products say how close two briefs are in the neighbour graph."""
-    kn = min(_GRAPH_NEIGHBOURS, cand.shape[1])
-    w = np.maximum(base[:, :kn], 0.0).ravel()
-    cols = cand[:, :kn].ravel()
-    real = cols >= 0  # pruned candidates pad short rows with -1
-    graph = sp.csr_matrix((w[real], (np.repeat(np.arange(n), kn)[real], cols[real])),
-                          shape=(n, n))
-    graph = graph.maximum(graph.T)  # symmetric: a neighbour either way
-    degree = np.asarray(graph.sum(axis=1), dtype=np.float64).ravel()
-    scale = np.divide(1.0, np.sqrt(degree), out=np.zeros_like(degree), where=degree > 0)
-    norm_graph = sp.diags(scale) @ graph @ sp.diags(scale)
-    vals, vecs = _top_eigen(norm_graph, min(_GRAPH_DIMS, n - 2))
-    emb = vecs * np.power(np.clip(vals, 0.0, None), _GRAPH_STEPS)
-    length = np.linalg.norm(emb, axis=1, keepdims=True)
-    unit: F32 = np.divide(emb, length, out=np.zeros_like(emb), where=length > 0).astype(np.float32)
-    return unit
-
-
-def _top_eigen(mat: sp.csr_matrix, dims: int) -> tuple[F64, F64]:
-    """The largest eigenpairs of a symmetric matrix (scipy's Lanczos, from a seeded start)."""
-    start = np.random.default_rng(0).standard_normal(mat.shape[0])  # reproducible output
-    try:
-        vals, vecs = eigsh(mat, k=dims, which="LA", v0=start, tol=_EIGEN_TOL, maxiter=_EIGEN_STEPS)
-    except ArpackNoConvergence as err:  # keep the pairs that converged (a shorter embedding)
-        vals, vecs = err.eigenvalues, err.eigenvectors
-    top = np.argsort(-vals, kind="stable")
-    return vals[top], vecs[:, top]
-
-
-def _top_k(cand: I32, score: F64, k: int) -> list[list[tuple[int, float]]]:
-    """Per row, (doc index, score) of the k best positive scores; ties broken by id."""
-    order = np.lexsort((cand, -score), axis=1)[:, :k]
-    docs = np.take_along_axis(cand, order, axis=1).tolist()
-    scores = np.take_along_axis(score, order, axis=1).tolist()
-    return [[(j, s) for j, s in zip(dr, sr, strict=True) if s > 0]
-            for dr, sr in zip(docs, scores, strict=True)]
-
-
-def _reasons(docs: Sequence[RelDoc], ent_idf: Mapping[str, float],
-             tag_idf: Mapping[str, float], text: _Text, top: list[list[tuple[int, float]]],
-             ) -> list[list[tuple[str, ...]]]:
-    """Per link: shared entity names (rarest first), then shared tags, else shared words."""
-    names: dict[str, str] = {}
-    for d in docs:  # one display name per entity: the first brief (by id) that gives one
-        for key, label in sorted(d.entity_labels.items()):
-            if label:
-                names.setdefault(key, label)
-    # Sorting each brief's labels by rarity once makes every pair a filtered scan.
-    ents = [[(e, names.get(e, e)) for e in sorted(set(d.entities), key=lambda e: (-ent_idf[e], e))]
-            for d in docs]
-    tags = [sorted(set(d.tags), key=lambda t: (-tag_idf[t], t)) for d in docs]
-    # Only where two entities share a name, or a tag equals a name, can a reason repeat.
-    repeats = [len({name for _, name in e} | set(t)) < len(e) + len(t)
-               for e, t in zip(ents, tags, strict=True)]
-    ent_sets = [frozenset(d.entities) for d in docs]
-    tag_sets = [frozenset(d.tags) for d in docs]
-    out = []
-    for i, row in enumerate(top):
-        reasons = []
-        for j, _ in row:
-            shared = [name for e, name in ents[i] if e in ent_sets[j]]
-            shared += [t for t in tags[i] if t in tag_sets[j]]
-            if repeats[i]:
-                shared = list(dict.fromkeys(shared))
-            reasons.append(tuple((shared or _shared_terms(text, i, j))[:_MAX_REASONS]))
-        out.append(reasons)
-    return out
-
-
-def _shared_terms(text: _Text, i: int, j: int, limit: int = 3) -> list[str]:
-    """The words contributing most to the text similarity of two briefs."""
-    mat = text.matrix
-    a = slice(mat.indptr[i], mat.indptr[i + 1])
-    b = slice(mat.indptr[j], mat.indptr[j + 1])
-    common, ia, ib = np.intersect1d(mat.indices[a], mat.indices[b], assume_unique=True,
-                                    return_indices=True)
-    weight = mat.data[a][ia] * mat.data[b][ib]
-    best = np.lexsort((common, -weight))[:limit]
-    return [text.surface[int(t)] for t in common[best]]
-
 
 def prepare() -> None:
     """Load the word-frequency table now rather than on first use (benchmarks time the rest).
@@ -651,3 +1295,92 @@ def prepare() -> None:
     The ranking child does not call this as it starts: the build sends it the briefs as soon
     as they are loaded and would wait for the table; it is read while the build renders."""
     _background()
+
+
+_ARRAYS = {  # the state's arrays: dtype and number of dimensions
+    "centibels": ("<i8", 1), "ent_df": ("<i8", 1), "tag_df": ("<i8", 1), "indptr": ("<i8", 1),
+    "indices": ("<i4", 1), "data": ("<f4", 1), "spell": ("<i4", 1), "cand": ("<i4", 2),
+    "base": ("<f4", 2), "ncols": ("<i4", 2), "nvals": ("<f4", 2), "near": ("<f4", 2),
+    "top": ("<i4", 2), "score": ("<f8", 2), "why_count": ("<i4", 2)}
+_TEXTS = ("params", "ids", "prints", "vocab", "words", "ent_keys", "ent_names", "tag_keys",
+          "why")
+
+
+def save_state(state: RankState, path: Path) -> None:
+    """Write a ranking state (see `briefgen.store.blobs`; no pickle)."""
+    from briefgen.store.blobs import write_blobs
+
+    write_blobs(path, _STATE_FORMAT, {name: getattr(state, name) for name in _ARRAYS},
+                {name: [state.params] if name == "params" else getattr(state, name)
+                 for name in _TEXTS})
+
+
+def load_state(path: Path) -> RankState | None:
+    """A state written by `save_state`, or None when the file is missing, damaged or does not
+    hold together (every index is checked against the sizes it points into)."""
+    from briefgen.store.blobs import read_blobs
+
+    blobs = read_blobs(path, _STATE_FORMAT, _ARRAYS, _TEXTS)
+    if blobs is None:
+        return None
+    a, t = blobs.arrays, blobs.texts
+    if len(t["params"]) != 1:
+        return None
+    state = RankState(
+        params=t["params"][0], ids=t["ids"], prints=t["prints"], vocab=t["vocab"],
+        words=t["words"], centibels=a["centibels"], ent_keys=t["ent_keys"], ent_df=a["ent_df"],
+        ent_names=t["ent_names"], tag_keys=t["tag_keys"], tag_df=a["tag_df"],
+        indptr=a["indptr"], indices=a["indices"], data=a["data"], spell=a["spell"],
+        cand=a["cand"], base=a["base"], ncols=a["ncols"], nvals=a["nvals"], near=a["near"],
+        top=a["top"], score=a["score"], why_count=a["why_count"], why=t["why"])
+    return state if _consistent(state) else None
+
+
+def _consistent(s: RankState) -> bool:
+    """Whether every size and index in a loaded state fits (a planted file may lie)."""
+    n = len(s.ids)
+    if n < 2 or len(s.prints) != n:
+        return False
+    if not all(_rising(x) for x in (s.ids, s.vocab, s.ent_keys, s.tag_keys)):
+        return False
+    if len(s.centibels) != len(s.words) or len(s.ent_df) != len(s.ent_keys) or \
+            len(s.ent_names) != len(s.ent_keys) or len(s.tag_df) != len(s.tag_keys):
+        return False
+    if (s.ent_df < 1).any() or (s.tag_df < 1).any() or (s.centibels < 0).any():
+        return False
+    width = len(s.vocab) + len(s.ent_keys) + len(s.tag_keys)
+    ptr = s.indptr
+    nnz = len(s.indices)
+    if len(ptr) != n + 1 or ptr[0] != 0 or ptr[-1] != nnz or (np.diff(ptr) < 0).any():
+        return False
+    if len(s.data) != nnz or len(s.spell) != nnz or not np.isfinite(s.data).all():
+        return False
+    if nnz and (s.indices.min() < 0 or s.indices.max() >= max(width, 1)
+                or s.spell.min() < -1 or s.spell.max() >= len(s.words)):
+        return False
+    rising = np.diff(s.indices.astype(np.int64)) > 0
+    starts = np.zeros(max(nnz - 1, 0), dtype=bool)
+    inner = ptr[1:-1][(ptr[1:-1] > 0) & (ptr[1:-1] < nnz)] - 1
+    starts[inner] = True
+    if not (rising | starts).all():  # each row's columns strictly increasing
+        return False
+    m = s.cand.shape[1] if s.cand.ndim == 2 else 0
+    k = s.top.shape[1] if s.top.ndim == 2 else 0
+    if m < 1 or k < 1 or m > n - 1:
+        return False
+    for arr, cols in ((s.cand, m), (s.base, m), (s.ncols, m), (s.nvals, m), (s.near, m),
+                      (s.top, k), (s.score, k), (s.why_count, k)):
+        if arr.shape != (n, cols):
+            return False
+    if s.cand.min() < 0 or s.cand.max() >= n or s.ncols.min() < 0 or s.ncols.max() >= n:
+        return False
+    if s.top.min() < -1 or s.top.max() >= n or s.why_count.min() < 0:
+        return False
+    if not all(np.isfinite(x).all() for x in (s.base, s.nvals, s.near, s.score)):
+        return False
+    return int(s.why_count[s.top >= 0].sum()) == len(s.why) and not s.why_count[s.top < 0].any()
+
+
+def _rising(values: Sequence[str]) -> bool:
+    """Strictly increasing (sorted, no repeats)."""
+    return all(map(operator.lt, values, itertools.islice(values, 1, None)))
