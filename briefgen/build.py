@@ -20,6 +20,7 @@ from briefgen.pipeline.link import (
     Ranked,
     RankJob,
     build_graph,
+    commit_ranking,
     ranking_helper,
     start_ranking,
 )
@@ -81,7 +82,8 @@ class Gathered:
 def gather(config: Config, memo: BuildCache, *, workers: int = 1,
            check: Callable[[], None] = _never, chunk: int = 0,
            helper: Helper[RankJob, Ranked] | None = None,
-           related: Mapping[str, tuple[Related, ...]] | None = None) -> Gathered:
+           related: Mapping[str, tuple[Related, ...]] | None = None,
+           state_dir: Path | None = None) -> Gathered:
     """Load, link, render bodies and plan pages. ``check`` runs between steps (and between
     body chunks of ``chunk`` briefs) and may raise to cancel; the dev server uses it.
 
@@ -89,6 +91,9 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     caller closes it. Without one, the ranking child is forked once the graph is linked.
     ``related``, when given, is an earlier ranking used as it is (briefs gone from the
     digest dropped): the dev server shows an edit at once and re-ranks when typing pauses.
+    ``state_dir``, when given, holds the ranking state of the last successful build: the
+    ranking then redoes only what changed, and leaves its new state there as pending
+    (``commit_ranking`` adopts it once the build succeeded).
     """
     root = config.root
     problems: list[Diagnostic] = []
@@ -107,7 +112,7 @@ def gather(config: Config, memo: BuildCache, *, workers: int = 1,
     ranked = (_kept(related, graph) if related is not None else
               start_ranking(graph, related_count=config.related_count,
                             half_life_days=config.related_half_life_days, memo=memo.related,
-                            helper=helper))
+                            helper=helper, state_dir=state_dir))
     bodies: dict[str, str] = {}
     step = chunk or max(1, len(graph.order))
     for start in range(0, len(graph.order), step):
@@ -230,7 +235,8 @@ def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
         check: Callable[[], None] = _never, chunk: int = 0, stop_on_error: bool = False,
         helper: Helper[RankJob, Ranked] | None = None,
         related: Mapping[str, tuple[Related, ...]] | None = None,
-        before_render: Callable[[], None] = _never, engine: Engine | None = None) -> Run:
+        before_render: Callable[[], None] = _never, state_dir: Path | None = None,
+        engine: Engine | None = None) -> Run:
     """The one build path of ``build``, ``check`` and ``serve``: gather → plan → render →
     sink. Every step reuses the memos in ``memo``, so a run after a small edit redoes only
     the work whose inputs changed; a cold run is the same code with empty memos. ``engine``
@@ -238,7 +244,7 @@ def run(config: Config, memo: BuildCache, sink: Sink, *, workers: int = 1,
     this run makes its own."""
     engine = engine if engine is not None else Engine()
     done = gather(config, memo, workers=workers, check=check, chunk=chunk, helper=helper,
-                  related=related)
+                  related=related, state_dir=state_dir)
     others = other_outputs(config, done)
     problems = list(done.problems)
     problems += check_paths([OutputFile(path=p.path, data=b"", source=p.source or p.template)
@@ -312,7 +318,8 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
         with staging(out_dir, removals) as stage:
             sink = FolderSink(stage=stage, previous=previous, known=cache.outputs)
             done = run(config, cache, sink, workers=workers, helper=helper,
-                       stop_on_error=True, before_render=freeze_for_workers)
+                       stop_on_error=True, before_render=freeze_for_workers,
+                       state_dir=cache.folder)
             if done.errors:
                 raise BriefgenError(list(done.diagnostics))
             record = done.record
@@ -329,7 +336,9 @@ def _build(config: Config, cache: BuildCache, manifest: str, workers: int,
         if not use_cache:
             return result
         # After a search warning, keep the memo but not the manifest: the next build retries.
-        return _save_cache(config, cache, "" if late else manifest, result, record)
+        result = _save_cache(config, cache, "" if late else manifest, result, record)
+        commit_ranking(cache.folder)  # the ranking state now describes the built site
+        return result
     finally:
         for thread in removals:
             thread.join()

@@ -46,6 +46,9 @@ LEAVES = ("hashing", "urls")
 STAGE_MAY_IMPORT = ("config", "errors", "model", "slugs", "hashing", "urls", "source", "nlp")
 STAGE_EXTRA: dict[tuple[str, str], str] = {
     ("write", "store.lock"): "a staging folder is stale only when its build's pid is gone",
+    ("related", "store.blobs"): "the ranking state is kept between builds as checked arrays",
+    ("link", "store.atomic"): "a build that succeeded adopts the ranking state it made",
+    ("related", ""): "the package version: a release may change the stemmer or word table",
 }
 
 # Modules that may write files: the write stage (the output folder), the store (.briefgen/),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +22,7 @@ from briefgen.pipeline.parallel import (
     start_helper,
 )
 from briefgen.slugs import name_key, unique_slugs
+from briefgen.store.atomic import adopt
 
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
@@ -286,9 +286,7 @@ def commit_ranking(state_dir: Path | None) -> None:
     """Adopt the ranking state of the build that has just succeeded (no-op without one)."""
     if state_dir is None:
         return
-    pending = state_dir / _PENDING
-    with contextlib.suppress(FileNotFoundError):
-        os.replace(pending, state_dir / STATE_FILE)
+    adopt(state_dir / _PENDING, state_dir / STATE_FILE)
 
 
 def _rank(

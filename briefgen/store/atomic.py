@@ -6,6 +6,7 @@ in one rename, so its files need no temporary of their own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat as st
@@ -48,3 +49,10 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def adopt(pending: Path, final: Path) -> None:
+    """Make the file ``pending`` the file ``final`` in one step (nothing when it is gone):
+    a file written ahead of a build's success becomes current only once it succeeded."""
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(pending, final)

@@ -13,8 +13,6 @@ to bound, and string lists (vocabularies, reasons) need no object arrays.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from briefgen.source.files import UnsafeFile, read_regular
+from briefgen.store.atomic import write_atomic
 
 MAX_BYTES = 1 << 30  # a state file larger than this is not ours
 _DTYPES = frozenset({"<i4", "<i8", "<f4", "<f8", "|u1", "<u4", "<u8"})
@@ -52,15 +51,7 @@ def write_blobs(path: Path, tag: str, arrays: Mapping[str, npt.NDArray[Any]],
     data = msgpack.packb({"format": tag, "arrays": packed,
                           "texts": {name: list(values) for name, values in texts.items()}},
                          use_bin_type=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with temp.open("xb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, durable=False)
 
 
 def read_blobs(path: Path, tag: str, arrays: Mapping[str, tuple[str, int]],
