@@ -6,7 +6,8 @@ Usage: python benchmarks/bench_build.py [--sizes 1000 4000 10000] [--no-hugo]
 For each N it measures, for briefgen: cold build (no .briefgen cache, no site/), no-change
 rebuild, rebuild after editing one brief, rebuild after editing one template, peak memory;
 and Hugo's cold build, rebuild after an edit, and peak memory on the same briefs with
-comparable templates (a page per brief, a paginated index, tag pages). It prints a table
+comparable templates (a page per brief, a paginated index, tag, entity and day pages). It
+prints a table
 with briefgen/Hugo ratios so the figures hold on a noisy machine, one table per kind of
 content (see synth.py: ``synthetic`` topic vocabulary, ``news`` prose drawn from real news
 word frequencies and lengths).
@@ -24,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import generate
 
@@ -36,6 +39,11 @@ pagerSize = 20
 paginate = 20
 [taxonomies]
 tag = "tags"
+person = "people"
+organization = "organizations"
+place = "places"
+thing = "other"
+edition = "editions"
 """
 HUGO_LAYOUTS = {
     "_default/baseof.html": "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -71,11 +79,21 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
 
 
 def hugo_site(src: Path, dest: Path) -> Path:
-    """The same briefs as a Hugo site (front matter is compatible YAML)."""
+    """The same briefs as a Hugo site, rendering the same page set as briefgen: a page per
+    brief, the paginated index, and a taxonomy page per tag, per entity (people,
+    organisations, places, other) and per day (briefgen's editions). Hugo taxonomies are
+    top-level front matter lists, so each brief's entities and date are copied up."""
     content = dest / "content" / "posts"
     content.mkdir(parents=True)
     for path in sorted((src / "content" / "briefs").glob("*.md")):
-        shutil.copy(path, content / path.name)
+        _, head, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(head)
+        for kind, names in (meta.get("entities") or {}).items():
+            meta[kind] = list(names)
+        meta["editions"] = [str(meta["date"])[:10]]
+        (content / path.name).write_text(
+            "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body,
+            encoding="utf-8")
     (dest / "config.toml").write_text(HUGO_CONFIG)
     for rel, text in HUGO_LAYOUTS.items():
         (dest / "layouts" / rel).parent.mkdir(parents=True, exist_ok=True)
