@@ -52,7 +52,9 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = True) -> None
 
 
 def adopt(pending: Path, final: Path) -> None:
-    """Make the file ``pending`` the file ``final`` in one step (nothing when it is gone):
-    a file written ahead of a build's success becomes current only once it succeeded."""
-    with contextlib.suppress(FileNotFoundError):
+    """Make the file ``pending`` the file ``final`` in one step: a file written ahead of a
+    build's success becomes current only once it succeeded. Nothing happens when it is gone
+    or the folder cannot be changed: the file only saves later work (the ranking state is
+    checked against each brief when it is read), so losing it must not fail the build."""
+    with contextlib.suppress(OSError):
         os.replace(pending, final)
