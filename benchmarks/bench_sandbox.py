@@ -52,7 +52,8 @@ def main() -> None:
         best = {name: min(values) for name, values in times.items()}
         print(f"{len(done.pages)} pages of a {args.size}-brief digest, best of {args.rounds}:")
         for name, value in best.items():
-            print(f"  {name:9s} {value:6.2f} s  (all: {', '.join(f'{t:.2f}' for t in times[name])})")
+            runs = ", ".join(f"{t:.2f}" for t in times[name])
+            print(f"  {name:9s} {value:6.2f} s  (all: {runs})")
         print(f"  sandbox cost: {best['sandboxed'] - best['plain']:+.2f} s "
               f"({100 * (best['sandboxed'] / best['plain'] - 1):+.1f}%)")
 
