@@ -32,14 +32,14 @@ from briefgen.pipeline.parallel import (
     no_cycle_collection,
 )
 from briefgen.pipeline.render import render_bodies, render_into, render_pages
-from briefgen.pipeline.theme import Engine, Theme, find_theme
+from briefgen.pipeline.theme import Engine, Theme, find_theme, static_files
 from briefgen.pipeline.views import plan_cards, plan_listing_pages, plan_ranked_pages, site_view
 from briefgen.pipeline.write import StagedFolder, check_paths, staging, write_files
 from briefgen.publish import search
 from briefgen.source.files import files_under
-from briefgen.source.themes import static_files
-from briefgen.store.cache import BuildCache, folder_id, site_manifest, unchanged_brief_count
+from briefgen.store.cache import BuildCache
 from briefgen.store.lock import build_lock
+from briefgen.store.manifest import folder_id, site_manifest, unchanged_brief_count
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -103,7 +103,7 @@ def build(root: Path | None, drafts: bool | None, base_url: str | None, no_cache
     """
     from briefgen.config import Config
     from briefgen.source.themes import find_theme
-    from briefgen.store.cache import site_manifest, unchanged_brief_count
+    from briefgen.store.manifest import site_manifest, unchanged_brief_count
 
     root = _root(root)
     _require_digest(root, "Build")

@@ -18,8 +18,10 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from briefgen.errors import BriefgenError, diag
 from briefgen.hashing import digest
-from briefgen.source.files import UnsafeFile, read_inside, regular_files, stamp
+from briefgen.model import OutputFile
+from briefgen.source.files import MAX_ASSET, UnsafeFile, read_inside, regular_files, stamp
 from briefgen.source.themes import DEFAULT_THEME, Theme, builtin_theme_dir, find_theme
 
 # The theme's folders are found without Jinja (the no-change check needs them): re-exported.
@@ -242,3 +244,22 @@ class Engine:
             self.prints[key] = template_fingerprints(make_env(theme), theme)
         return self.prints[key]
 
+
+def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
+    """Theme assets under ``assets/``: regular files whose resolved path is inside ``roots``
+    (else the folder); the most specific theme wins a name."""
+    files: dict[str, OutputFile] = {}
+    for folder in dirs:  # most specific first: the first file of a name wins
+        allowed = roots or (folder,)
+        for path in regular_files(folder, allowed, hidden=False):
+            rel = "assets/" + path.relative_to(folder).as_posix()
+            if rel not in files:
+                try:
+                    data = read_inside(path, allowed, MAX_ASSET)[0]
+                except OSError as exc:
+                    raise BriefgenError([diag(path.as_posix(), 0, 0, "BG-IO003",
+                                              f"cannot read theme asset: {exc}",
+                                              "replace it with a regular file in the theme")
+                                         ]) from exc
+                files[rel] = OutputFile(path=rel, data=data, source=path.as_posix())
+    return list(files.values())

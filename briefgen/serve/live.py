@@ -13,7 +13,7 @@ from typing import Any
 from briefgen.config import CONFIG_NAME, Config, load_config
 from briefgen.errors import BriefgenError, Diagnostic
 from briefgen.ingest import KINDS, run_ingest
-from briefgen.pipeline.theme import find_theme
+from briefgen.pipeline.theme import find_theme, static_files
 from briefgen.serve.incremental import (
     Cancelled,
     Snapshot,
@@ -22,7 +22,6 @@ from briefgen.serve.incremental import (
 )
 from briefgen.serve.overlay import ErrorBoard
 from briefgen.serve.server import Hub, with_client
-from briefgen.source.themes import static_files
 from briefgen.urls import brief_path
 
 ALL_PAGES = 200  # above this many changed pages, browsers are told "everything changed"

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from briefgen.errors import BriefgenError, diag
-from briefgen.model import OutputFile
-from briefgen.source.files import MAX_ASSET, inside, read_inside, regular_files
+from briefgen.source.files import inside, regular_files
 
 if TYPE_CHECKING:
     from briefgen.config import Config
@@ -73,24 +71,3 @@ def find_theme(config: Config) -> Theme:
     if builtin.resolve() not in [d.resolve() for d in dirs]:
         dirs.append(builtin)
     return Theme(dirs=tuple(dirs), roots=(config.root, builtin))
-
-
-def static_files(dirs: tuple[Path, ...], roots: tuple[Path, ...] = ()) -> list[OutputFile]:
-    """Theme assets under ``assets/``: regular files whose resolved path is inside ``roots``
-    (else the folder); the most specific theme wins a name."""
-    files: dict[str, OutputFile] = {}
-    for folder in dirs:  # most specific first: the first file of a name wins
-        allowed = roots or (folder,)
-        for path in regular_files(folder, allowed, hidden=False):
-            rel = "assets/" + path.relative_to(folder).as_posix()
-            if rel not in files:
-                try:
-                    data = read_inside(path, allowed, MAX_ASSET)[0]
-                except OSError as exc:
-                    raise BriefgenError([diag(path.as_posix(), 0, 0, "BG-IO003",
-                                              f"cannot read theme asset: {exc}",
-                                              "replace it with a regular file in the theme")
-                                         ]) from exc
-                files[rel] = OutputFile(path=rel, data=data, source=path.as_posix())
-    return list(files.values())
-
